@@ -1,0 +1,1 @@
+"""Users: email login, roles, and the permission rule shared by views, downloads and admin."""

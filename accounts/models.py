@@ -1,0 +1,90 @@
+"""The ``users`` table of the plan, as Django's user model (email is the login)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    INSPECTOR = "inspector", "Inspector"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ADMIN = "admin", "Admin"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("Users must have an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.ADMIN)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Emails are stored lower-cased, so this uses the unique index.
+        return self.get(email=(username or "").strip().lower())
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. ``role`` is the business role; ``is_staff`` opens the admin."""
+
+    email = models.EmailField(max_length=255, unique=True)
+    password = models.CharField("password", max_length=255, db_column="password_hash")
+    full_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    role = models.CharField(max_length=50, choices=Role.choices, default=Role.USER, db_default=Role.USER)
+    is_active = models.BooleanField(default=True, db_default=True)
+    is_staff = models.BooleanField(default=False, db_default=False)
+    is_superuser = models.BooleanField(
+        "superuser status",
+        default=False,
+        db_default=False,
+        help_text="Has all permissions without explicitly assigning them.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    last_login = models.DateTimeField("last login", blank=True, null=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        db_table = "users"
+        ordering = ("email",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[choice.value for choice in Role]),
+                name="users_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def sees_all_submissions(self) -> bool:
+        """Supervisors, admins and staff see every submission; others only their own."""
+        return self.is_staff or self.role in (Role.SUPERVISOR, Role.ADMIN)

@@ -1,0 +1,1 @@
+"""Injaaz: site-visit reports for field inspectors, on Django."""

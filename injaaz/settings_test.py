@@ -1,0 +1,17 @@
+"""Test settings: the real settings with fast hashers, plain HTTP and a throwaway media root."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-for-the-suite-0123456789abcdefghijklmnop")
+os.environ.setdefault("INJAAZ_HTTPS", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from injaaz.settings import *  # noqa: F403
+from injaaz.settings import BASE_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="injaaz-test-media-"))
+INJAAZ_LEGACY_DIR = Path(tempfile.mkdtemp(prefix="injaaz-test-generated-"))
+STATICFILES_DIRS = [BASE_DIR / "static"]

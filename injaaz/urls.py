@@ -1,0 +1,16 @@
+"""URL configuration: the admin, accounts, and each app's routes."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import TemplateView
+
+from injaaz import views
+
+admin.site.site_header = "Injaaz administration"
+admin.site.site_title = "Injaaz"
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("health", views.health, name="health"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Report jobs: the ``jobs`` table, Excel and PDF generation, and the worker tasks."""

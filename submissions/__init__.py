@@ -1,0 +1,1 @@
+"""Submissions: the site-visit reports, their files, the inspector forms and the legacy store."""

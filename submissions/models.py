@@ -1,0 +1,115 @@
+"""The plan's ``submissions`` and ``uploaded_files`` tables."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from submissions.ids import new_submission_id, validate_submission_id
+
+
+class Module(models.TextChoices):
+    HVAC_MEP = "hvac_mep", "HVAC & MEP"
+    CIVIL = "civil", "Civil works"
+    CLEANING = "cleaning", "Cleaning assessment"
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class Submission(models.Model):
+    """One site-visit report. ``form_data`` is the document; the other columns derive from it."""
+
+    submission_id = models.CharField(max_length=50, default=new_submission_id, validators=[validate_submission_id])
+    module = models.CharField(max_length=50, choices=Module.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+        db_index=False,
+    )
+    status = models.CharField(
+        max_length=50,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.PENDING,
+        db_default=SubmissionStatus.PENDING,
+    )
+    site_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    visit_date = models.DateField(null=True, blank=True)
+    form_data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    submitted_by_ip = models.CharField(max_length=45, blank=True, default="", db_default="")
+
+    class Meta:
+        db_table = "submissions"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["submission_id"], name="uq_submissions_submission_id"),
+            models.CheckConstraint(condition=models.Q(module__in=Module.values), name="submissions_module_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SubmissionStatus.values), name="submissions_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["module"], name="idx_submissions_module"),
+            models.Index(fields=["status"], name="idx_submissions_status"),
+            models.Index(fields=["visit_date"], name="idx_submissions_visit_date"),
+            models.Index(fields=["created_at"], name="idx_submissions_created_at"),
+            models.Index(fields=["user"], name="idx_submissions_user_id"),
+            models.Index(fields=["module", "-visit_date"], name="idx_submissions_module_date"),
+            models.Index(fields=["status", "-created_at"], name="idx_submissions_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.submission_id
+
+
+class FileType(models.TextChoices):
+    PHOTO = "photo", "Photo"
+    SIGNATURE = "signature", "Signature"
+    REPORT = "report", "Report"
+
+
+class UploadedFile(models.Model):
+    """A photo, signature or report in whichever storage holds it (the plan's Cloudinary table).
+
+    ``submission`` is empty while a photo waits for the form that will reference it (photos
+    are uploaded one by one before the report is submitted).
+    """
+
+    submission = models.ForeignKey(
+        Submission,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="files",
+        db_index=False,
+    )
+    cloudinary_url = models.TextField()
+    cloudinary_public_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    file_type = models.CharField(
+        max_length=50, choices=FileType.choices, default=FileType.PHOTO, db_default=FileType.PHOTO
+    )
+    original_filename = models.CharField(max_length=255, blank=True, default="", db_default="")
+    file_size = models.IntegerField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        db_table = "uploaded_files"
+        ordering = ("uploaded_at", "id")
+        indexes = [models.Index(fields=["submission"], name="idx_uploaded_files_submission")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(file_type__in=FileType.values), name="uploaded_files_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_filename or self.cloudinary_public_id or self.cloudinary_url[:80]

@@ -1,0 +1,45 @@
+"""Settings come from the environment, and production refuses to start unsafely."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "INJAAZ_HTTPS"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="injaaz.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_secret_key_is_required_without_debug() -> None:
+    result = run_manage(["check"])
+    assert result.returncode != 0
+    assert "SECRET_KEY is required unless DEBUG=1" in result.stderr
+
+
+def test_debug_runs_without_a_secret_key() -> None:
+    result = run_manage(["check"], DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def test_bad_phase_is_a_clear_error() -> None:
+    result = run_manage(["check"], DEBUG="1", INJAAZ_STORAGE_PHASE="half")
+    assert result.returncode != 0
+    assert "INJAAZ_STORAGE_PHASE must be one of json, dual, dual_read_db, db_read_fallback, db" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    result = run_manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY="x7!kq2-production-like-secret-0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1",
+        ALLOWED_HOSTS="injaaz.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
