@@ -9,6 +9,7 @@ from django.db import transaction
 
 from audit.services import Action, audit_record
 from submissions.models import Submission
+from submissions.router import submission_save
 
 
 @transaction.atomic
@@ -35,7 +36,7 @@ def submission_create(
     if submission_id is not None:
         submission.submission_id = submission_id
     submission.full_clean()
-    submission.save()
+    submission_save(submission)
     audit_record(
         actor=actor,
         action=Action.SUBMIT_FORM,
