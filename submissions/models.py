@@ -113,3 +113,7 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_filename or self.cloudinary_public_id or self.cloudinary_url[:80]
+
+
+# The legacy importer's bookkeeping tables live with their package.
+from submissions.importer.models import ImportLedgerEntry, LegacyUploadCopy  # noqa: E402, F401
