@@ -19,6 +19,12 @@ class Action:
     LOGIN = "login"
     LOGOUT = "logout"
     LOGIN_FAILED = "login_failed"
+    # Migration operations (submissions.importer): one entry per run, details = its summary.
+    IMPORT_JSON = "import_json"
+    VERIFY_MIGRATION = "verify_migration"
+    ARCHIVE_JSON = "archive_json"
+    EXPORT_JSON = "export_json"
+    CLEANUP_JOBS = "cleanup_jobs"
 
 
 def audit_record(

@@ -1,0 +1,237 @@
+"""The importer: scan sorted → parse in worker processes → batches → backend → ledger.
+
+``run_import(options, on_problem=..., on_progress=...)`` imports a legacy tree and returns an
+``ImportSummary``. Problems (path, reason) are streamed to ``on_problem`` rather than kept, and
+at most ``2 × workers`` chunks are in flight, so memory does not grow with the tree (beyond the
+sorted list of file names).
+
+Order of work:
+1. ``jobs/`` is read first and staged (PostgreSQL: a session temporary table), because a
+   submission's module, status and fallback timestamp come from its job.
+2. ``submissions/`` in batches, one transaction each: submissions, their file rows, their jobs
+   and the ledger rows for all of them.
+3. Jobs left over are linked to submissions already in the database; the rest are orphans.
+A file whose bytes the ledger already holds is counted "already present" without being parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection
+
+from submissions.importer.backends import Backend, OrmBackend, Outcome, PostgresBackend
+from submissions.importer.pool import Chunk, ChunkPool
+from submissions.importer.worker import ChunkResult, ParsedJob, ParsedSubmission, WorkerConfig
+from submissions.legacy.files import TEMP_SUFFIX
+
+DEFAULT_BATCH_SIZE = 2000
+DEFAULT_SIZE_CAP = 5 * 1024 * 1024
+FOLDERS = {"submission": "submissions", "job": "jobs"}
+
+ProblemSink = Callable[[str, str, str], None]  # (relative path, reason, kind of problem)
+ProgressSink = Callable[[int, int], None]  # (files done, files total)
+
+
+@dataclass
+class ImportOptions:
+    root: Path
+    batch_size: int = DEFAULT_BATCH_SIZE
+    workers: int = 2
+    update: bool = False
+    dry_run: bool = False
+    size_cap: int = DEFAULT_SIZE_CAP
+    backend: str = "auto"  # auto / postgres / orm
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    imported: int = 0
+    present: int = 0
+    updated: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    orphans: int = 0
+
+    def add(self, outcome: str) -> None:
+        if outcome == "imported":
+            self.imported += 1
+        elif outcome == "present":
+            self.present += 1
+        elif outcome == "updated":
+            self.updated += 1
+        elif outcome == "conflict":
+            self.conflicts += 1
+        elif outcome == "orphan":
+            self.orphans += 1
+
+
+@dataclass
+class ImportSummary:
+    root: str
+    dry_run: bool
+    submissions: Counts = field(default_factory=Counts)
+    jobs: Counts = field(default_factory=Counts)
+    by_module: Counter[str] = field(default_factory=Counter)
+    warnings: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Every file is in the database: nothing failed and no conflict is left."""
+        return not (self.submissions.failed or self.jobs.failed or self.submissions.conflicts or self.jobs.conflicts)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "root": self.root,
+            "dry_run": self.dry_run,
+            "submissions": vars(self.submissions) | {},
+            "jobs": vars(self.jobs) | {},
+            "by_module": dict(sorted(self.by_module.items())),
+            "warnings": self.warnings,
+        }
+
+
+def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Sorted relative paths of the JSON files of one folder, and the entries that are not.
+
+    Reported, not read: sub-folders, files not ending in ``.json``, links pointing outside the
+    tree. Skipped silently: Injaaz's own in-flight atomic-write temporaries (``.<name>.tmp``).
+    """
+    base = root / folder
+    if not base.is_dir():
+        return [], []
+    real_root = os.path.realpath(root)
+    good: list[str] = []
+    problems: list[tuple[str, str]] = []
+    with os.scandir(base) as entries:
+        for entry in entries:
+            name = entry.name
+            relpath = f"{folder}/{name}"
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                continue
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if os.path.commonpath([real_root, target]) != real_root:
+                    problems.append((relpath, f"link points outside the tree (to {target})"))
+                    continue
+            if entry.is_dir():
+                problems.append((relpath, "is a directory, not a file"))
+            elif not name.endswith(".json"):
+                problems.append((relpath, "not a JSON file (stray file in the tree)"))
+            else:
+                good.append(relpath)
+    good.sort()
+    problems.sort()
+    return good, problems
+
+
+def _chunks(backend: Backend, paths: list[str], size: int, modules: dict[str, str]) -> Iterator[Chunk]:
+    """Chunks of (path, ledger hash); ``modules`` gets the ledger's module of each known path."""
+    for start in range(0, len(paths), size):
+        chunk = paths[start : start + size]
+        known = backend.ledger_lookup(chunk)
+        modules.update((path, module) for path, (_, module) in known.items())
+        yield [(path, known[path][0] if path in known else None) for path in chunk]
+
+
+def _choose_backend(options: ImportOptions) -> tuple[Backend, bool]:
+    use_postgres = options.backend == "postgres" or (options.backend == "auto" and connection.vendor == "postgresql")
+    if options.dry_run or not use_postgres:
+        return OrmBackend(update=options.update, dry_run=options.dry_run), False
+    return PostgresBackend(update=options.update), True
+
+
+def _conflict_reason(outcome: Outcome) -> str:
+    noun = "submission" if outcome.kind == "submission" else "job"
+    if outcome.changed:
+        return (
+            f"conflict: the file changed since it was imported and differs from the database's {noun} "
+            f"{outcome.record_id}; not overwritten (use --update)"
+        )
+    return f"conflict: the database already holds a different {noun} {outcome.record_id}; not overwritten (use --update)"
+
+
+def run_import(
+    options: ImportOptions,
+    *,
+    on_problem: ProblemSink | None = None,
+    on_progress: ProgressSink | None = None,
+) -> ImportSummary:
+    root = Path(options.root)
+    summary = ImportSummary(root=str(root), dry_run=options.dry_run)
+    report = on_problem or (lambda path, reason, kind: None)
+    progress = on_progress or (lambda done, total: None)
+
+    job_paths, job_problems = scan_folder(root, "jobs")
+    sub_paths, sub_problems = scan_folder(root, "submissions")
+    summary.jobs.total = len(job_paths) + len(job_problems)
+    summary.submissions.total = len(sub_paths) + len(sub_problems)
+    total = summary.jobs.total + summary.submissions.total
+    done = 0
+    for path, reason in job_problems:
+        summary.jobs.failed += 1
+        report(path, reason, "failed")
+    for path, reason in sub_problems:
+        summary.submissions.failed += 1
+        report(path, reason, "failed")
+    done += len(job_problems) + len(sub_problems)
+
+    backend, copy_format = _choose_backend(options)
+    config = WorkerConfig(root=str(root), size_cap=options.size_cap, copy_format=copy_format)
+
+    def record(outcome: Outcome) -> None:
+        counts = summary.submissions if outcome.kind == "submission" else summary.jobs
+        counts.add(outcome.outcome)
+        if outcome.kind == "submission" and outcome.outcome in ("imported", "present", "updated"):
+            summary.by_module[outcome.module] += 1
+        if outcome.outcome == "conflict":
+            report(outcome.path, _conflict_reason(outcome), "conflict")
+        elif outcome.outcome == "orphan":
+            report(outcome.path, f"orphan job: its submission {outcome.detail or '(none given)'} is not in the tree or the database", "orphan")
+
+    def absorb(kind: str, chunk: Chunk, result: ChunkResult) -> list[ParsedJob | ParsedSubmission]:
+        nonlocal done
+        counts = summary.submissions if kind == "submission" else summary.jobs
+        for path, reason in result.problems:
+            counts.failed += 1
+            report(path, reason, "failed")
+        counts.present += len(result.unchanged)
+        if kind == "submission":
+            summary.by_module.update(ledger_modules[path] for path in result.unchanged)
+        for path, _ in chunk:
+            ledger_modules.pop(path, None)
+        for item in result.parsed:
+            if isinstance(item, ParsedSubmission) and item.warnings:
+                summary.warnings += len(item.warnings)
+                for warning in item.warnings:
+                    report(item.path, f"warning: {warning}", "warning")
+        done += len(chunk)
+        return result.parsed
+
+    ledger_modules: dict[str, str] = {}  # paths of the chunks in flight -> the ledger's module
+    backend.open()
+    try:
+        with ChunkPool(config, options.workers) as pool:
+            for chunk, result in pool.imap("job", _chunks(backend, job_paths, options.batch_size, ledger_modules)):
+                staged = absorb("job", chunk, result)
+                backend.stage_jobs([item for item in staged if isinstance(item, ParsedJob)])
+                progress(done, total)
+            backend.jobs_staged()
+            for chunk, result in pool.imap(
+                "submission", _chunks(backend, sub_paths, options.batch_size, ledger_modules)
+            ):
+                parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
+                for outcome in backend.write_batch(parsed):
+                    record(outcome)
+                progress(done, total)
+        for outcome in backend.finish_jobs():
+            record(outcome)
+    finally:
+        backend.close()
+    progress(total, total)
+    return summary

@@ -1,0 +1,336 @@
+"""What the importer's worker processes do: read, hash, parse and normalise one chunk of files.
+
+A worker gets paths (and the hash the ledger holds for each, if any) and returns, per file,
+"unchanged" (same bytes as the ledger says were imported: not even parsed), a problem (path and
+reason), or a parsed record ready for the database: PostgreSQL gets rows already formatted for
+``COPY ... FROM STDIN`` (text format) so the main process only streams bytes; SQLite gets
+Python values for ``bulk_create``.
+
+Files are read through the one legacy parser (``submissions.legacy``); this module adds only
+what storing them needs: the bytes' hash, and the checks ``jsonb`` makes that Python's JSON
+parser does not (``NaN``, ``\\u0000``, unpaired surrogates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from submissions.importer.refs import FileRef, file_refs
+from submissions.legacy.files import parse_json_bytes
+from submissions.legacy.normalize import normalize_job, normalize_submission
+from submissions.legacy.records import LegacyFormatError
+
+SITE_NAME_MAX = 200
+MODULES = ("hvac_mep", "civil", "cleaning")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    root: str
+    size_cap: int
+    copy_format: bool  # PostgreSQL: COPY text rows; otherwise Python values
+
+
+@dataclass(slots=True)
+class ParsedSubmission:
+    path: str
+    file_hash: str
+    size: int
+    submission_id: str
+    module: str
+    shape: str
+    site_name: str
+    visit_date: dt.date | None
+    created_at: dt.datetime | None
+    file_mtime: dt.datetime
+    ip: str
+    changed: bool  # the ledger holds another hash for this path
+    warnings: list[str]
+    copy_row: bytes = b""
+    copy_files: bytes = b""
+    document: dict[str, Any] | None = None
+    refs: list[FileRef] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedJob:
+    path: str
+    file_hash: str
+    size: int
+    job_id: str
+    submission_id: str | None
+    module: str | None
+    status: str
+    progress: int
+    excel_url: str
+    pdf_url: str
+    error_message: str
+    created_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    file_mtime: dt.datetime
+    changed: bool
+    copy_row: bytes = b""
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    parsed: list[Any] = field(default_factory=list)  # ParsedSubmission / ParsedJob
+    unchanged: list[str] = field(default_factory=list)  # paths
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+_config: WorkerConfig | None = None
+
+
+def init_worker(config: WorkerConfig) -> None:
+    """Pool initializer; also asks Linux to kill the worker if the importer dies (SIGKILL)."""
+    global _config
+    _config = config
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+# --- COPY text format -------------------------------------------------------------------------
+
+_NULL = "\\N"
+
+
+def _escape(value: str) -> str:
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def copy_field(value: Any) -> str:
+    if value is None:
+        return _NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return _escape(value)
+    return str(value)
+
+
+def copy_line(values: tuple[Any, ...]) -> str:
+    return "\t".join(copy_field(value) for value in values) + "\n"
+
+
+# --- Checks jsonb makes -----------------------------------------------------------------------
+
+
+def _jsonb_problem(text: str, document: dict[str, Any]) -> str | None:
+    """Why PostgreSQL's ``jsonb`` would refuse a document Python's ``json`` accepted, if it would."""
+    if "NaN" in text or "Infinity" in text:
+        try:
+            json.loads(text, parse_constant=_reject_constant)
+        except ValueError as error:
+            return str(error)
+    if "\\u0000" in text and _contains_nul(document):
+        return "contains a \\u0000 (NUL) character, which the database cannot store"
+    if "\\ud" in text or "\\uD" in text:
+        try:
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains an unpaired UTF-16 surrogate escape, which is not valid Unicode"
+    return None
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in key or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"contains the non-standard JSON number {name}, which the database cannot store")
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, dt.datetime]:
+    path = root / relpath
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > size_cap:
+                raise LegacyFormatError(f"file is {stat.st_size} bytes, over the {size_cap}-byte size cap")
+            raw = handle.read(size_cap + 1)
+    except FileNotFoundError as error:
+        raise LegacyFormatError("file not found (removed during the run, or a broken link)") from error
+    except IsADirectoryError as error:
+        raise LegacyFormatError("is a directory, not a file") from error
+    except OSError as error:
+        raise LegacyFormatError(f"cannot be read: {error.strerror or error}") from error
+    if len(raw) > size_cap:
+        raise LegacyFormatError(f"file grew over the {size_cap}-byte size cap while being read")
+    return raw, dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC)
+
+
+def _text_of(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_submission(
+    root: Path, relpath: str, known_hash: str | None, config: WorkerConfig
+) -> ParsedSubmission | None:
+    """``None`` when the file is unchanged since it was imported; raises ``LegacyFormatError``."""
+    raw, mtime = _read(root, relpath, config.size_cap)
+    file_hash = hashlib.sha256(raw).hexdigest()
+    if known_hash == file_hash:
+        return None
+    document = parse_json_bytes(raw)
+    stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
+    record = normalize_submission(document, stem=stem)
+    text = _text_of(raw)
+    problem = _jsonb_problem(text, document)
+    if problem:
+        raise LegacyFormatError(problem)
+    warnings = list(record.warnings)
+    site_name = record.site_name
+    if len(site_name) > SITE_NAME_MAX:
+        warnings.append(f"site name is {len(site_name)} characters; the column keeps the first {SITE_NAME_MAX}")
+        site_name = site_name[:SITE_NAME_MAX]
+    refs = file_refs(record, uploads_dir=root / "uploads")
+    parsed = ParsedSubmission(
+        path=relpath,
+        file_hash=file_hash,
+        size=len(raw),
+        submission_id=record.submission_id,
+        module=record.module,
+        shape=record.shape,
+        site_name=site_name,
+        visit_date=record.visit_date,
+        created_at=record.created_at,
+        file_mtime=mtime,
+        ip=record.submitted_by_ip,
+        changed=known_hash is not None,
+        warnings=warnings,
+    )
+    if config.copy_format:
+        parsed.copy_row = copy_line(
+            (
+                relpath,
+                file_hash,
+                len(raw),
+                record.submission_id,
+                record.module,
+                site_name,
+                record.visit_date,
+                record.created_at,
+                mtime,
+                record.submitted_by_ip,
+                known_hash is not None,
+                text,
+            )
+        ).encode("utf-8")
+        parsed.copy_files = "".join(
+            copy_line(
+                (
+                    record.submission_id,
+                    ref.position,
+                    ref.url,
+                    ref.public_id,
+                    ref.file_type,
+                    ref.original_filename,
+                    ref.file_size,
+                )
+            )
+            for ref in refs
+        ).encode("utf-8")
+    else:
+        parsed.document = document
+        parsed.refs = refs
+    return parsed
+
+
+def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedJob | None:
+    raw, mtime = _read(root, relpath, config.size_cap)
+    file_hash = hashlib.sha256(raw).hexdigest()
+    if known_hash == file_hash:
+        return None
+    document = parse_json_bytes(raw)
+    stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
+    job = normalize_job(document, stem=stem)
+    parsed = ParsedJob(
+        path=relpath,
+        file_hash=file_hash,
+        size=len(raw),
+        job_id=job.job_id,
+        submission_id=job.submission_id,
+        module=job.module if job.module in MODULES else None,
+        status=job.status,
+        progress=job.progress,
+        excel_url=job.excel_url,
+        pdf_url=job.pdf_url,
+        error_message=job.error_message,
+        created_at=job.created_at,
+        completed_at=job.completed_at,
+        file_mtime=mtime,
+        changed=known_hash is not None,
+    )
+    if config.copy_format:
+        parsed.copy_row = copy_line(
+            (
+                relpath,
+                file_hash,
+                len(raw),
+                job.job_id,
+                parsed.submission_id,
+                parsed.module,
+                job.status,
+                job.progress,
+                job.excel_url,
+                job.pdf_url,
+                job.error_message,
+                job.created_at,
+                job.completed_at,
+                mtime,
+                known_hash is not None,
+            )
+        ).encode("utf-8")
+    return parsed
+
+
+def process_chunk(kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None) -> ChunkResult:
+    """Parse one chunk of ``(relative path, ledger hash or None)``; never raises for a bad file."""
+    config = config or _config
+    assert config is not None, "init_worker was not called"
+    root = Path(config.root)
+    parse = parse_submission if kind == "submission" else parse_job
+    result = ChunkResult()
+    for relpath, known_hash in entries:
+        try:
+            parsed = parse(root, relpath, known_hash, config)
+        except LegacyFormatError as error:
+            result.problems.append((relpath, str(error)))
+            continue
+        except Exception as error:  # noqa: BLE001 - one odd file must not stop the run
+            result.problems.append((relpath, f"unexpected error: {type(error).__name__}: {error}"))
+            continue
+        if parsed is None:
+            result.unchanged.append(relpath)
+        else:
+            result.parsed.append(parsed)
+    return result
