@@ -69,6 +69,8 @@ class Counts:
             self.conflicts += 1
         elif outcome == "orphan":
             self.orphans += 1
+        elif outcome == "failed":
+            self.failed += 1
 
 
 @dataclass
@@ -189,7 +191,9 @@ def run_import(
         counts.add(outcome.outcome)
         if outcome.kind == "submission" and outcome.outcome in ("imported", "present", "updated"):
             summary.by_module[outcome.module] += 1
-        if outcome.outcome == "conflict":
+        if outcome.outcome == "failed":
+            report(outcome.path, outcome.detail, "failed")
+        elif outcome.outcome == "conflict":
             report(outcome.path, _conflict_reason(outcome), "conflict")
         elif outcome.outcome == "orphan":
             report(outcome.path, f"orphan job: its submission {outcome.detail or '(none given)'} is not in the tree or the database", "orphan")
@@ -219,7 +223,8 @@ def run_import(
         with ChunkPool(config, options.workers) as pool:
             for chunk, result in pool.imap("job", _chunks(backend, job_paths, options.batch_size, ledger_modules)):
                 staged = absorb("job", chunk, result)
-                backend.stage_jobs([item for item in staged if isinstance(item, ParsedJob)])
+                for outcome in backend.stage_jobs([item for item in staged if isinstance(item, ParsedJob)]):
+                    record(outcome)
                 progress(done, total)
             backend.jobs_staged()
             for chunk, result in pool.imap(

@@ -16,10 +16,11 @@ The natural key of a row is (submission, URL) (``uq_uploaded_files_submission_ur
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import NamedTuple
+from urllib.parse import unquote
 
 from submissions.legacy.records import NormalizedSubmission
 
@@ -28,14 +29,14 @@ LOCAL_PREFIX = "/generated/uploads/"
 _CLOUDINARY = re.compile(
     r"^https?://res\.cloudinary\.com/[^/]+/(?P<resource>image|video|raw)/(?:upload|private|authenticated)/(?P<rest>.+)$"
 )
+_COMMON = re.compile(r"^https://res\.cloudinary\.com/[^/]+/image/upload/v\d+/([^?#%]+)\.[A-Za-z0-9]+$")
 _VERSION = re.compile(r"^v\d+$")
 _TRANSFORMATION = re.compile(r"^(?:[a-z]{1,3}_[^/]*|.*,.*)$")
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^,;]*)*),", re.ASCII)
 MAX_NAME = 255
 
 
-@dataclass(frozen=True, slots=True)
-class FileRef:
+class FileRef(NamedTuple):
     position: int
     url: str  # the row's cloudinary_url: the URL, or the embedded marker
     file_type: str  # photo / signature
@@ -46,10 +47,15 @@ class FileRef:
 
 def cloudinary_public_id(url: str) -> str:
     """The Cloudinary public id in a delivery URL (folder included, extension dropped), or ``""``."""
+    if "res.cloudinary.com/" not in url:
+        return ""
+    common = _COMMON.match(url)  # the production form, without transformations
+    if common:
+        return common.group(1)[:MAX_NAME]
     match = _CLOUDINARY.match(url.split("?", 1)[0].split("#", 1)[0])
     if not match:
         return ""
-    segments = [unquote(segment) for segment in match.group("rest").split("/") if segment]
+    segments = [unquote(segment) if "%" in segment else segment for segment in match.group("rest").split("/") if segment]
     versions = [index for index, segment in enumerate(segments) if _VERSION.match(segment)]
     if versions:
         segments = segments[versions[0] + 1 :]
@@ -84,14 +90,18 @@ def data_url_extension(data_url: str) -> str:
 
 
 def _basename(url: str) -> str:
-    path = urlsplit(url).path if "://" in url else url.split("?", 1)[0]
-    return unquote(path.rstrip("/").rsplit("/", 1)[-1])[:MAX_NAME]
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:
+        path = path.split("://", 1)[1].partition("/")[2]
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return (unquote(name) if "%" in name else name)[:MAX_NAME]
 
 
 def file_refs(record: NormalizedSubmission, *, uploads_dir: Path | None = None) -> list[FileRef]:
     """The ``uploaded_files`` rows of one submission, photos first, in document order."""
     refs: list[FileRef] = []
     seen: set[str] = set()
+    uploads = str(uploads_dir) if uploads_dir is not None else None
 
     def add(url: str, file_type: str, public_id: str, name: str, size: int | None) -> None:
         if url in seen:  # the natural key: one row per (submission, URL)
@@ -100,24 +110,24 @@ def file_refs(record: NormalizedSubmission, *, uploads_dir: Path | None = None) 
         refs.append(FileRef(len(refs), url, file_type, public_id, name[:MAX_NAME], size))
 
     for photo in record.photos:
-        add(photo.url, "photo", cloudinary_public_id(photo.url), _basename(photo.url), _local_size(photo.url, uploads_dir))
+        add(photo.url, "photo", cloudinary_public_id(photo.url), _basename(photo.url), _local_size(photo.url, uploads))
     for signature in record.signatures:
         value = signature.value
         if signature.is_data_url:
             name = f"{signature.source.rsplit('.', 1)[-1]}.{data_url_extension(value)}"
             add(embedded_marker(value), "signature", "", name, data_url_size(value))
         else:
-            add(value, "signature", cloudinary_public_id(value), _basename(value), _local_size(value, uploads_dir))
+            add(value, "signature", cloudinary_public_id(value), _basename(value), _local_size(value, uploads))
     return refs
 
 
-def _local_size(url: str, uploads_dir: Path | None) -> int | None:
+def _local_size(url: str, uploads_dir: str | None) -> int | None:
     if uploads_dir is None or not url.startswith(LOCAL_PREFIX):
         return None
     name = url[len(LOCAL_PREFIX) :]
     if not name or "/" in name or name in {".", ".."}:
         return None
     try:
-        return (uploads_dir / name).stat().st_size
+        return os.stat(f"{uploads_dir}/{name}").st_size
     except OSError:
         return None

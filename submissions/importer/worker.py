@@ -7,15 +7,16 @@ reason), or a parsed record ready for the database: PostgreSQL gets rows already
 Python values for ``bulk_create``.
 
 Files are read through the one legacy parser (``submissions.legacy``); this module adds only
-what storing them needs: the bytes' hash, and the checks ``jsonb`` makes that Python's JSON
-parser does not (``NaN``, ``\\u0000``, unpaired surrogates).
+what storing them needs: the bytes' hash and the rows. What ``jsonb`` refuses although Python's
+JSON parser accepts it (``NaN``, ``\\u0000``, unpaired surrogates) is left to PostgreSQL: the
+backend drops the row its ``COPY`` names and reports the file (see ``backends``), so the common
+case pays nothing for those rare files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,40 +132,6 @@ def copy_line(values: tuple[Any, ...]) -> str:
     return "\t".join(copy_field(value) for value in values) + "\n"
 
 
-# --- Checks jsonb makes -----------------------------------------------------------------------
-
-
-def _jsonb_problem(text: str, document: dict[str, Any]) -> str | None:
-    """Why PostgreSQL's ``jsonb`` would refuse a document Python's ``json`` accepted, if it would."""
-    if "NaN" in text or "Infinity" in text:
-        try:
-            json.loads(text, parse_constant=_reject_constant)
-        except ValueError as error:
-            return str(error)
-    if "\\u0000" in text and _contains_nul(document):
-        return "contains a \\u0000 (NUL) character, which the database cannot store"
-    if "\\ud" in text or "\\uD" in text:
-        try:
-            json.dumps(document, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return "contains an unpaired UTF-16 surrogate escape, which is not valid Unicode"
-    return None
-
-
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in key or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"contains the non-standard JSON number {name}, which the database cannot store")
-
-
 # --- Reading ----------------------------------------------------------------------------------
 
 
@@ -204,9 +171,6 @@ def parse_submission(
     stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
     record = normalize_submission(document, stem=stem)
     text = _text_of(raw)
-    problem = _jsonb_problem(text, document)
-    if problem:
-        raise LegacyFormatError(problem)
     warnings = list(record.warnings)
     site_name = record.site_name
     if len(site_name) > SITE_NAME_MAX:
@@ -229,36 +193,28 @@ def parse_submission(
         warnings=warnings,
     )
     if config.copy_format:
-        parsed.copy_row = copy_line(
+        parsed.copy_row = "\t".join(
             (
-                relpath,
+                _escape(relpath),
                 file_hash,
-                len(raw),
+                str(len(raw)),
                 record.submission_id,
                 record.module,
-                site_name,
-                record.visit_date,
-                record.created_at,
-                mtime,
-                record.submitted_by_ip,
-                known_hash is not None,
-                text,
+                _escape(site_name),
+                record.visit_date.isoformat() if record.visit_date else _NULL,
+                record.created_at.isoformat() if record.created_at else _NULL,
+                mtime.isoformat(),
+                _escape(record.submitted_by_ip),
+                "f" if known_hash is None else "t",
+                _escape(text) + "\n",
             )
-        ).encode("utf-8")
+        ).encode("utf-8", "surrogatepass")
+        sid = record.submission_id
         parsed.copy_files = "".join(
-            copy_line(
-                (
-                    record.submission_id,
-                    ref.position,
-                    ref.url,
-                    ref.public_id,
-                    ref.file_type,
-                    ref.original_filename,
-                    ref.file_size,
-                )
-            )
+            f"{sid}\t{ref.position}\t{_escape(ref.url)}\t{_escape(ref.public_id)}\t{ref.file_type}\t"
+            f"{_escape(ref.original_filename)}\t{_NULL if ref.file_size is None else ref.file_size}\n"
             for ref in refs
-        ).encode("utf-8")
+        ).encode("utf-8", "surrogatepass")
     else:
         parsed.document = document
         parsed.refs = refs
@@ -309,7 +265,7 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
                 mtime,
                 known_hash is not None,
             )
-        ).encode("utf-8")
+        ).encode("utf-8", "surrogatepass")
     return parsed
 
 
