@@ -98,7 +98,7 @@ _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS _imp_sub (
     path text, file_hash text, size bigint, submission_id text, module text, site_name text,
     visit_date date, doc_created_at timestamptz, file_mtime timestamptz, ip text, changed boolean,
-    form_data jsonb, outcome text, db_id integer
+    form_data jsonb, outcome text, db_id integer, created_at timestamptz
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS _imp_files (
     submission_id text, position integer, url text, public_id text, file_type text,
@@ -107,12 +107,11 @@ CREATE TEMP TABLE IF NOT EXISTS _imp_files (
 CREATE TEMP TABLE IF NOT EXISTS _imp_jobs (
     path text, file_hash text, size bigint, job_id text, submission_id text, module text, status text,
     progress integer, excel_url text, pdf_url text, error_message text, created_at timestamptz,
-    completed_at timestamptz, file_mtime timestamptz, changed boolean,
-    outcome text, done boolean NOT NULL DEFAULT false
+    completed_at timestamptz, file_mtime timestamptz, changed boolean
 );
 CREATE INDEX IF NOT EXISTS _imp_jobs_submission ON _imp_jobs (submission_id);
-CREATE INDEX IF NOT EXISTS _imp_jobs_job ON _imp_jobs (job_id);
 TRUNCATE _imp_jobs;
+CREATE TEMP TABLE IF NOT EXISTS _imp_bjobs (LIKE _imp_jobs, outcome text) ON COMMIT DELETE ROWS;
 """
 
 _SUB_COLUMNS = (
@@ -125,6 +124,17 @@ _JOB_COLUMNS = (
     "error_message, created_at, completed_at, file_mtime, changed"
 )
 
+# The batch's jobs leave the run-long staging table for the batch's own (small) one; a rollback
+# puts them back. Every later statement of the batch then joins small tables only.
+_TAKE_BATCH_JOBS = f"""
+WITH taken AS (DELETE FROM _imp_jobs WHERE submission_id = ANY(%s) RETURNING {_JOB_COLUMNS})
+INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
+"""
+_TAKE_ALL_JOBS = f"""
+WITH taken AS (DELETE FROM _imp_jobs RETURNING {_JOB_COLUMNS})
+INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
+"""
+
 _STATUS_CASE = "CASE b.status " + " ".join(
     f"WHEN '{job}' THEN '{submission}'" for job, submission in JOB_TO_SUBMISSION_STATUS.items()
 )
@@ -132,7 +142,7 @@ _STATUS_CASE = "CASE b.status " + " ".join(
 _INSERT_SUBMISSIONS = f"""
 WITH best_job AS (
     SELECT DISTINCT ON (j.submission_id) j.submission_id, j.module, j.status, j.created_at
-    FROM _imp_jobs j JOIN _imp_sub s ON s.submission_id = j.submission_id
+    FROM _imp_bjobs j
     ORDER BY j.submission_id, j.created_at DESC NULLS LAST, j.job_id DESC
 ), inserted AS (
     INSERT INTO submissions (submission_id, module, status, site_name, visit_date, form_data, created_at,
@@ -142,16 +152,18 @@ WITH best_job AS (
     FROM _imp_sub s LEFT JOIN best_job b ON b.submission_id = s.submission_id
     ORDER BY s.submission_id
     ON CONFLICT (submission_id) DO NOTHING
-    RETURNING id, submission_id
+    RETURNING id, submission_id, module, created_at
 )
-UPDATE _imp_sub s SET outcome = 'imported', db_id = inserted.id
-FROM inserted WHERE s.submission_id = inserted.submission_id
+UPDATE _imp_sub s SET outcome = 'imported', db_id = i.id, module = i.module, created_at = i.created_at
+FROM inserted i WHERE s.submission_id = i.submission_id
 """
 
 _CLASSIFY_SUBMISSIONS = """
 UPDATE _imp_sub s
-SET outcome = CASE WHEN t.form_data = s.form_data THEN 'present' ELSE 'conflict' END, db_id = t.id
-FROM submissions t WHERE t.submission_id = s.submission_id AND s.outcome IS NULL
+SET outcome = CASE WHEN t.form_data = s.form_data THEN 'present' ELSE 'conflict' END, db_id = t.id,
+    module = t.module, created_at = t.created_at
+FROM submissions t
+WHERE t.submission_id = ANY(%s) AND t.submission_id = s.submission_id AND s.outcome IS NULL
 """
 
 _UPDATE_SUBMISSIONS = """
@@ -160,9 +172,9 @@ WITH changed AS (
     SET form_data = s.form_data, site_name = s.site_name, visit_date = s.visit_date,
         created_at = COALESCE(s.doc_created_at, t.created_at), submitted_by_ip = s.ip, updated_at = now()
     FROM _imp_sub s WHERE s.outcome = 'conflict' AND t.id = s.db_id
-    RETURNING t.id
+    RETURNING t.id, t.created_at
 )
-UPDATE _imp_sub s SET outcome = 'updated' FROM changed WHERE s.db_id = changed.id
+UPDATE _imp_sub s SET outcome = 'updated', created_at = c.created_at FROM changed c WHERE s.db_id = c.id
 """
 
 _DELETE_STALE_FILES = """
@@ -176,48 +188,51 @@ WHERE s.outcome = 'updated' AND f.submission_id = s.db_id AND f.file_type IN ('p
 _INSERT_FILES = """
 INSERT INTO uploaded_files (submission_id, cloudinary_url, cloudinary_public_id, file_type, original_filename,
                             file_size, uploaded_at)
-SELECT s.db_id, f.url, f.public_id, f.file_type, f.original_filename, f.file_size, t.created_at
-FROM _imp_files f JOIN _imp_sub s ON s.submission_id = f.submission_id JOIN submissions t ON t.id = s.db_id
+SELECT s.db_id, f.url, f.public_id, f.file_type, f.original_filename, f.file_size, s.created_at
+FROM _imp_files f JOIN _imp_sub s ON s.submission_id = f.submission_id
 WHERE s.outcome = '{outcome}'
 ORDER BY s.db_id, f.position
 {on_conflict}
 """
 
-# {scope} limits a statement to the current batch's jobs, or to every job left (at the end).
+# {parents}: where a job finds its submission's row id, as (submission_id, id): the batch's
+# submissions, or (for jobs left at the end) the submissions table.
+_BATCH_PARENTS = "(SELECT submission_id, db_id AS id FROM _imp_sub)"
+_ALL_PARENTS = "submissions"
+
 _INSERT_JOBS = """
 WITH inserted AS (
     INSERT INTO jobs (job_id, submission_id, status, progress, excel_url, pdf_url, error_message, created_at,
                       completed_at)
-    SELECT j.job_id, t.id, j.status, j.progress, j.excel_url, j.pdf_url, j.error_message,
-           COALESCE(j.created_at, j.file_mtime), j.completed_at
-    FROM _imp_jobs j JOIN submissions t ON t.submission_id = j.submission_id
-    WHERE j.outcome IS NULL AND {scope}
-    ORDER BY j.job_id
+    SELECT b.job_id, p.id, b.status, b.progress, b.excel_url, b.pdf_url, b.error_message,
+           COALESCE(b.created_at, b.file_mtime), b.completed_at
+    FROM _imp_bjobs b JOIN {parents} p ON p.submission_id = b.submission_id
+    ORDER BY b.job_id
     ON CONFLICT (job_id) DO NOTHING
     RETURNING job_id
 )
-UPDATE _imp_jobs j SET outcome = 'imported' FROM inserted WHERE j.job_id = inserted.job_id
+UPDATE _imp_bjobs b SET outcome = 'imported' FROM inserted WHERE b.job_id = inserted.job_id
 """
 
 _CLASSIFY_JOBS = """
-UPDATE _imp_jobs j
-SET outcome = CASE WHEN x.status = j.status AND x.progress = j.progress AND x.excel_url = j.excel_url
-                        AND x.pdf_url = j.pdf_url AND x.error_message = j.error_message AND x.submission_id = t.id
+UPDATE _imp_bjobs b
+SET outcome = CASE WHEN x.status = b.status AND x.progress = b.progress AND x.excel_url = b.excel_url
+                        AND x.pdf_url = b.pdf_url AND x.error_message = b.error_message AND x.submission_id = p.id
                    THEN 'present' ELSE 'conflict' END
-FROM jobs x, submissions t
-WHERE x.job_id = j.job_id AND t.submission_id = j.submission_id AND j.outcome IS NULL AND {scope}
+FROM jobs x, {parents} p
+WHERE x.job_id = b.job_id AND p.submission_id = b.submission_id AND b.outcome IS NULL
 """
 
 _UPDATE_JOBS = """
 WITH changed AS (
     UPDATE jobs x
-    SET submission_id = t.id, status = j.status, progress = j.progress, excel_url = j.excel_url,
-        pdf_url = j.pdf_url, error_message = j.error_message, completed_at = j.completed_at
-    FROM _imp_jobs j, submissions t
-    WHERE j.outcome = 'conflict' AND NOT j.done AND x.job_id = j.job_id AND t.submission_id = j.submission_id
+    SET submission_id = p.id, status = b.status, progress = b.progress, excel_url = b.excel_url,
+        pdf_url = b.pdf_url, error_message = b.error_message, completed_at = b.completed_at
+    FROM _imp_bjobs b, {parents} p
+    WHERE b.outcome = 'conflict' AND x.job_id = b.job_id AND p.submission_id = b.submission_id
     RETURNING x.job_id
 )
-UPDATE _imp_jobs j SET outcome = 'updated' FROM changed WHERE j.job_id = changed.job_id
+UPDATE _imp_bjobs b SET outcome = 'updated' FROM changed WHERE b.job_id = changed.job_id
 """
 
 _LEDGER_UPSERT = """
@@ -226,36 +241,23 @@ ON CONFLICT (path) DO UPDATE SET kind = EXCLUDED.kind, record_id = EXCLUDED.reco
     imported_at = EXCLUDED.imported_at
 """
 
-_LEDGER_SUBMISSIONS = (
+_LEDGER = (
     """
 INSERT INTO legacy_import_ledger (path, kind, record_id, module, content_hash, size, outcome, imported_at)
-SELECT s.path, 'submission', s.submission_id, t.module, s.file_hash, s.size, s.outcome, now()
-FROM _imp_sub s JOIN submissions t ON t.id = s.db_id
-WHERE s.outcome IN ('imported', 'present', 'updated')
+SELECT path, 'submission', submission_id, module, file_hash, size, outcome, now()
+FROM _imp_sub WHERE outcome IN ('imported', 'present', 'updated')
+UNION ALL
+SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, outcome, now()
+FROM _imp_bjobs WHERE outcome IN ('imported', 'present', 'updated')
 """
     + _LEDGER_UPSERT
 )
 
-_LEDGER_JOBS = (
-    """
-INSERT INTO legacy_import_ledger (path, kind, record_id, module, content_hash, size, outcome, imported_at)
-SELECT j.path, 'job', j.job_id, COALESCE(j.module, ''), j.file_hash, j.size, j.outcome, now()
-FROM _imp_jobs j WHERE j.outcome IN ('imported', 'present', 'updated') AND NOT j.done
-"""
-    + _LEDGER_UPSERT
+_SUBMISSION_OUTCOMES = "SELECT path, submission_id, outcome, module, changed FROM _imp_sub"
+_JOB_OUTCOMES = (
+    "SELECT path, job_id, COALESCE(outcome, 'orphan'), COALESCE(module, ''), changed, COALESCE(submission_id, '') "
+    "FROM _imp_bjobs ORDER BY job_id"
 )
-
-_FINISH_JOBS = (
-    "UPDATE _imp_jobs SET done = true WHERE outcome IS NOT NULL AND NOT done "
-    "RETURNING path, job_id, outcome, COALESCE(module, ''), changed"
-)
-
-_ORPHAN_JOBS = (
-    "UPDATE _imp_jobs SET outcome = 'orphan', done = true WHERE outcome IS NULL "
-    "RETURNING path, job_id, outcome, COALESCE(module, ''), changed, COALESCE(submission_id, '')"
-)
-
-_BATCH_SCOPE = "j.submission_id IN (SELECT submission_id FROM _imp_sub)"
 
 
 class PostgresBackend:
@@ -276,7 +278,9 @@ class PostgresBackend:
             cursor.execute("SET synchronous_commit TO off")
             # lz4 compresses form_data several times faster than the default pglz (PostgreSQL >= 14
             # built with lz4; reads are unaffected). The staged, compressed value is reused as is.
-            cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+            cursor.execute(
+                "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+            )
             if cursor.fetchone():
                 cursor.execute("SET default_toast_compression TO lz4")
 
@@ -284,7 +288,7 @@ class PostgresBackend:
         if connection.connection is None:
             return
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS _imp_sub, _imp_files, _imp_jobs")
+            cursor.execute("DROP TABLE IF EXISTS _imp_sub, _imp_files, _imp_jobs, _imp_bjobs")
             cursor.execute("RESET synchronous_commit")
             cursor.execute("RESET default_toast_compression")
             cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
@@ -292,9 +296,15 @@ class PostgresBackend:
     def ledger_lookup(self, paths: list[str]) -> dict[str, tuple[str, str]]:
         if not paths:
             return {}
+        # Chunks are contiguous runs of the sorted scan: one index range scan, then keep the chunk's own
+        # paths (a collation that orders differently only makes a file look unknown: it is parsed again).
+        wanted = set(paths)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT path, content_hash, module FROM legacy_import_ledger WHERE path = ANY(%s)", [paths])
-            return {path: (digest, module) for path, digest, module in cursor.fetchall()}
+            cursor.execute(
+                "SELECT path, content_hash, module FROM legacy_import_ledger WHERE path >= %s AND path <= %s",
+                [min(paths), max(paths)],
+            )
+            return {path: (digest, module) for path, digest, module in cursor.fetchall() if path in wanted}
 
     def stage_jobs(self, jobs: list[ParsedJob]) -> list[Outcome]:
         """Stage job rows; a row ``COPY`` refuses (e.g. a NUL byte) is dropped and returned as failed."""
@@ -310,7 +320,9 @@ class PostgresBackend:
                 if where is None or where[0] != "_imp_jobs" or where[1] > len(jobs):
                     raise
                 bad = jobs.pop(where[1] - 1)
-                failed.append(Outcome("job", bad.path, bad.job_id, "failed", bad.module or "", bad.changed, _refusal(error)))
+                failed.append(
+                    Outcome("job", bad.path, bad.job_id, "failed", bad.module or "", bad.changed, _refusal(error))
+                )
         return failed
 
     def jobs_staged(self) -> None:
@@ -325,9 +337,7 @@ class PostgresBackend:
                 return failed + self._write_batch(submissions)
             except psycopg.DataError as error:
                 where = _rejected_line(error)
-                if where is None:
-                    raise
-                index = self._submission_index(submissions, *where)
+                index = self._submission_index(submissions, *where) if where else None
                 if index is None:
                     raise
                 bad = submissions.pop(index)
@@ -343,13 +353,13 @@ class PostgresBackend:
         if table == "_imp_files":
             seen = 0
             for index, item in enumerate(submissions):
-                seen += item.copy_files.count(b"\n")
+                seen += item.copy_files.count(b"\\n")
                 if line <= seen:
                     return index
         return None
 
     def _write_batch(self, submissions: list[ParsedSubmission]) -> list[Outcome]:
-        submissions = list(submissions)
+        ids = [item.submission_id for item in submissions]
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
             with raw.copy(f"COPY _imp_sub ({_SUB_COLUMNS}) FROM STDIN") as copy:
@@ -358,43 +368,46 @@ class PostgresBackend:
             if file_rows:
                 with raw.copy(f"COPY _imp_files ({_FILE_COLUMNS}) FROM STDIN") as copy:
                     copy.write(file_rows)
+            cursor.execute(_TAKE_BATCH_JOBS, [ids])
             cursor.execute(_INSERT_SUBMISSIONS)
-            cursor.execute(_CLASSIFY_SUBMISSIONS)
-            if self.update:
-                cursor.execute(_UPDATE_SUBMISSIONS)
-                cursor.execute(_DELETE_STALE_FILES)
+            if cursor.rowcount < len(submissions):
+                cursor.execute(_CLASSIFY_SUBMISSIONS, [ids])
+                if self.update:
+                    cursor.execute(_UPDATE_SUBMISSIONS)
+                    cursor.execute(_DELETE_STALE_FILES)
             if file_rows:
                 cursor.execute(_INSERT_FILES.format(outcome="imported", on_conflict=""))
                 if self.update:
-                    cursor.execute(
-                        _INSERT_FILES.format(
-                            outcome="updated", on_conflict="ON CONFLICT (submission_id, md5(cloudinary_url)) DO NOTHING"
-                        )
-                    )
-            job_outcomes = self._link_jobs(cursor, _BATCH_SCOPE)
-            cursor.execute(_LEDGER_SUBMISSIONS)
-            cursor.execute(
-                "SELECT s.path, s.submission_id, s.outcome, COALESCE(t.module, s.module), s.changed "
-                "FROM _imp_sub s LEFT JOIN submissions t ON t.id = s.db_id"
-            )
+                    conflict = "ON CONFLICT (submission_id, md5(cloudinary_url)) DO NOTHING"
+                    cursor.execute(_INSERT_FILES.format(outcome="updated", on_conflict=conflict))
+            self._link_jobs(cursor, _BATCH_PARENTS)
+            cursor.execute(_LEDGER)
+            cursor.execute(_SUBMISSION_OUTCOMES)
             outcomes = [Outcome("submission", *row) for row in cursor.fetchall()]
-        return outcomes + job_outcomes
-
-    def _link_jobs(self, cursor: Any, scope: str) -> list[Outcome]:
-        cursor.execute(_INSERT_JOBS.format(scope=scope))
-        cursor.execute(_CLASSIFY_JOBS.format(scope=scope))
-        if self.update:
-            cursor.execute(_UPDATE_JOBS)
-        cursor.execute(_LEDGER_JOBS)
-        cursor.execute(_FINISH_JOBS)
-        return [Outcome("job", *row) for row in cursor.fetchall()]
-
-    def finish_jobs(self) -> list[Outcome]:
-        with transaction.atomic(), connection.cursor() as cursor:
-            outcomes = self._link_jobs(cursor, "true")
-            cursor.execute(_ORPHAN_JOBS)
+            cursor.execute(_JOB_OUTCOMES)
             outcomes += [Outcome("job", *row) for row in cursor.fetchall()]
         return outcomes
+
+    def _link_jobs(self, cursor: Any, parents: str) -> None:
+        cursor.execute("SELECT count(*) FROM _imp_bjobs")
+        row = cursor.fetchone()
+        waiting = row[0] if row else 0
+        if not waiting:
+            return
+        cursor.execute(_INSERT_JOBS.format(parents=parents))
+        if cursor.rowcount < waiting:
+            cursor.execute(_CLASSIFY_JOBS.format(parents=parents))
+            if self.update:
+                cursor.execute(_UPDATE_JOBS.format(parents=parents))
+
+    def finish_jobs(self) -> list[Outcome]:
+        """Jobs whose submission was not in this run's files: linked if it is in the database, else orphans."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_TAKE_ALL_JOBS)
+            self._link_jobs(cursor, _ALL_PARENTS)
+            cursor.execute(_LEDGER)
+            cursor.execute(_JOB_OUTCOMES)
+            return [Outcome("job", *row) for row in cursor.fetchall()]
 
 
 # --- Any database (the ORM) -------------------------------------------------------------------

@@ -136,13 +136,12 @@ def copy_line(values: tuple[Any, ...]) -> str:
 
 
 def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, dt.datetime]:
-    path = root / relpath
     try:
-        with open(path, "rb") as handle:
+        with open(f"{root}/{relpath}", "rb", buffering=0) as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size > size_cap:
                 raise LegacyFormatError(f"file is {stat.st_size} bytes, over the {size_cap}-byte size cap")
-            raw = handle.read(size_cap + 1)
+            raw = handle.read(stat.st_size + 1)  # not size_cap + 1: CPython would allocate that much
     except FileNotFoundError as error:
         raise LegacyFormatError("file not found (removed during the run, or a broken link)") from error
     except IsADirectoryError as error:
@@ -247,25 +246,25 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
         changed=known_hash is not None,
     )
     if config.copy_format:
-        parsed.copy_row = copy_line(
+        parsed.copy_row = "\t".join(
             (
-                relpath,
+                _escape(relpath),
                 file_hash,
-                len(raw),
+                str(len(raw)),
                 job.job_id,
-                parsed.submission_id,
-                parsed.module,
+                _NULL if parsed.submission_id is None else _escape(parsed.submission_id),
+                _NULL if parsed.module is None else parsed.module,
                 job.status,
-                job.progress,
-                job.excel_url,
-                job.pdf_url,
-                job.error_message,
-                job.created_at,
-                job.completed_at,
-                mtime,
-                known_hash is not None,
+                str(job.progress),
+                _escape(job.excel_url),
+                _escape(job.pdf_url),
+                _escape(job.error_message),
+                job.created_at.isoformat() if job.created_at else _NULL,
+                job.completed_at.isoformat() if job.completed_at else _NULL,
+                mtime.isoformat(),
+                "f" if known_hash is None else "t",
             )
-        ).encode("utf-8", "surrogatepass")
+        ).encode("utf-8", "surrogatepass") + b"\n"
     return parsed
 
 
