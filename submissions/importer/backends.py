@@ -311,9 +311,12 @@ class PostgresBackend:
         failed: list[Outcome] = []
         while jobs:
             try:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    with cursor.cursor.copy(f"COPY _imp_jobs ({_JOB_COLUMNS}) FROM STDIN") as copy:
-                        copy.write(b"".join(job.copy_row for job in jobs))
+                with (
+                    transaction.atomic(),
+                    connection.cursor() as cursor,
+                    cursor.cursor.copy(f"COPY _imp_jobs ({_JOB_COLUMNS}) FROM STDIN") as copy,
+                ):
+                    copy.write(b"".join(job.copy_row for job in jobs))
                 break
             except psycopg.DataError as error:
                 where = _rejected_line(error)
@@ -342,7 +345,9 @@ class PostgresBackend:
                     raise
                 bad = submissions.pop(index)
                 failed.append(
-                    Outcome("submission", bad.path, bad.submission_id, "failed", bad.module, bad.changed, _refusal(error))
+                    Outcome(
+                        "submission", bad.path, bad.submission_id, "failed", bad.module, bad.changed, _refusal(error)
+                    )
                 )
         return failed
 
@@ -540,7 +545,15 @@ class OrmBackend:
         by_path = {item.path: item for item in parsed}
         self._ledger(
             [
-                (o.path, "submission", o.record_id, o.module, by_path[o.path].file_hash, by_path[o.path].size, o.outcome)
+                (
+                    o.path,
+                    "submission",
+                    o.record_id,
+                    o.module,
+                    by_path[o.path].file_hash,
+                    by_path[o.path].size,
+                    o.outcome,
+                )
                 for o in outcomes
                 if o.outcome in KEPT
             ]

@@ -67,3 +67,9 @@ def content_hash(document: Any, *, normalised: bool = False) -> str:
 def text_content_hash(text: str | bytes) -> str:
     """``content_hash`` of a JSON text (a file's bytes, or ``form_data::text`` from the database)."""
     return content_hash(canonical_loads(text), normalised=True)
+
+
+def job_digest(*, status: str, progress: int, excel_url: str, pdf_url: str, error_message: str) -> str:
+    """Hash of the job fields the ``jobs`` table keeps, as the legacy parser reads a job file."""
+    text = "\x1f".join((status, str(progress), excel_url or "", pdf_url or "", error_message or ""))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -60,10 +60,32 @@ SITES = [
     "Dubai Hills Mall",
 ]
 PEOPLE = ["Ravi", "Sara", "Omar", "Ali", "محمد العلي", "Zoë Brontë", "Fatima", "Chen Wei"]
-WORDS = (
-    "inspect clean replace repair leak crack paint filter pump valve duct panel cable tray slab "
-    "corridor basement roof lobby façade كهرباء تكييف صيانة تسرب"
-).split()
+WORDS = [
+    "inspect",
+    "clean",
+    "replace",
+    "repair",
+    "leak",
+    "crack",
+    "paint",
+    "filter",
+    "pump",
+    "valve",
+    "duct",
+    "panel",
+    "cable",
+    "tray",
+    "slab",
+    "corridor",
+    "basement",
+    "roof",
+    "lobby",
+    "façade",
+    "كهرباء",
+    "تكييف",
+    "صيانة",
+    "تسرب",
+]
 FOLDERS = {"hvac_mep": "uploads", "civil": "civil_photos", "cleaning": "cleaning_photos"}
 # A 1x1 PNG, the local-fallback uploads' content.
 PNG_1X1 = base64.b64decode(
@@ -101,7 +123,7 @@ def _signature_data_url(rng: random.Random) -> str:
 class _Writer:
     def __init__(self, root: Path, seed: int, production_share: float) -> None:
         self.root = root
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
         self.production_share = production_share
         self.corpus = Corpus(root=root)
         for folder in ("submissions", "jobs", "uploads"):
@@ -114,7 +136,8 @@ class _Writer:
         if rng.random() < self.production_share:
             public_id = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(20))
             ext = rng.choice(["jpg", "jpg", "png", "jpeg"])
-            return f"https://res.cloudinary.com/injaaz/image/upload/v{rng.randint(1700000000, 1760000000)}/{FOLDERS[module]}/{public_id}.{ext}"
+            version = rng.randint(1700000000, 1760000000)
+            return f"https://res.cloudinary.com/injaaz/image/upload/v{version}/{FOLDERS[module]}/{public_id}.{ext}"
         name = f"{rng.choice(['ahu', 'crack', 'lobby', 'pump', 'site', 'صورة'])}_{_hex(rng)[:8]}.png"
         if rng.random() < 0.5:
             # Only failed Cloudinary uploads stay on disk; the rest of the folder was ephemeral.
@@ -279,12 +302,22 @@ class _Writer:
             "current_team_desc": _text(rng, 3, 12),
             "facility_floor": f"G+{rng.randint(1, 60)}",
         }
-        for name in (
-            "facility_ground_parking facility_basement facility_podium facility_gym_room facility_swimming_pool "
-            "facility_washroom_male facility_washroom_female facility_changing_room facility_play_kids_place "
-            "facility_garbage_room facility_floor_chute_room facility_staircase facility_floor_service_room "
-            "facility_cleaner_count"
-        ).split():
+        for name in [
+            "facility_ground_parking",
+            "facility_basement",
+            "facility_podium",
+            "facility_gym_room",
+            "facility_swimming_pool",
+            "facility_washroom_male",
+            "facility_washroom_female",
+            "facility_changing_room",
+            "facility_play_kids_place",
+            "facility_garbage_room",
+            "facility_floor_chute_room",
+            "facility_staircase",
+            "facility_floor_service_room",
+            "facility_cleaner_count",
+        ]:
             form[name] = rng.choice(["", str(rng.randint(0, 9))])
         form["scope_offices"] = rng.choice(["True", "False"])
         form.update(
@@ -312,9 +345,15 @@ class _Writer:
         data = self.cleaning_form(when)
         data["tech_signature"] = _signature_data_url(self.rng) if self.rng.random() < 0.5 else ""
         data["contact_signature"] = _signature_data_url(self.rng) if self.rng.random() < 0.3 else ""
-        for name in (
-            "scope_toilets scope_hallways scope_kitchen scope_exterior scope_special_care waste_recycling waste_hazardous"
-        ).split():
+        for name in [
+            "scope_toilets",
+            "scope_hallways",
+            "scope_kitchen",
+            "scope_exterior",
+            "scope_special_care",
+            "waste_recycling",
+            "waste_hazardous",
+        ]:
             data[name] = self.rng.choice(["True", "False"])
         urls = [self.photo_url("cleaning") for _ in range(self.rng.randint(0, 5))]
         if url_list:
@@ -345,9 +384,15 @@ class _Writer:
             doc["tech_signature"] = ""  # a data URL here made the a4998bb request fail
         if isinstance(doc["contact_signature"], str) and doc["contact_signature"]:
             doc["contact_signature"] = ""
-        for name in (
-            "scope_toilets scope_hallways scope_kitchen scope_exterior scope_special_care waste_recycling waste_hazardous"
-        ).split():
+        for name in [
+            "scope_toilets",
+            "scope_hallways",
+            "scope_kitchen",
+            "scope_exterior",
+            "scope_special_care",
+            "waste_recycling",
+            "waste_hazardous",
+        ]:
             doc[name] = self.rng.choice(["True", "False"])
         doc["photos"] = [self.photo("cleaning", index=index) for index in range(self.rng.randint(0, 4))]
         doc.update(
@@ -401,7 +446,10 @@ class _Writer:
             else:
                 job["results"] = [
                     {"filename": f"Civil_Project_{stamp}.xlsx", "url": f"{base}/generated/Civil_Project_{stamp}.xlsx"},
-                    {"filename": f"Civil_Unknown_Project_{stamp}.pdf", "url": f"{base}/generated/Civil_Unknown_Project_{stamp}.pdf"},
+                    {
+                        "filename": f"Civil_Unknown_Project_{stamp}.pdf",
+                        "url": f"{base}/generated/Civil_Unknown_Project_{stamp}.pdf",
+                    },
                 ]
                 job.update(created_at=created, completed_at=finished)
         elif state == "failed":
@@ -430,6 +478,8 @@ class _Writer:
         job_id = f"job_{_hex(rng)}"
         when = self.when()
         module = shape.split("_")[0].replace("hvac", "hvac_mep")
+        doc: dict[str, Any]
+        indent: int | None
         if shape == "hvac_urls":
             doc, indent = self.hvac_urls(sid, when)
         elif shape == "hvac_submit":

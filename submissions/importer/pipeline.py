@@ -2,7 +2,7 @@
 
 ``run_import(options, on_problem=..., on_progress=...)`` imports a legacy tree and returns an
 ``ImportSummary``. Problems (path, reason) are streamed to ``on_problem`` rather than kept, and
-at most ``2 × workers`` chunks are in flight, so memory does not grow with the tree (beyond the
+at most ``2 * workers`` chunks are in flight, so memory does not grow with the tree (beyond the
 sorted list of file names).
 
 Order of work:
@@ -155,7 +155,9 @@ def _conflict_reason(outcome: Outcome) -> str:
             f"conflict: the file changed since it was imported and differs from the database's {noun} "
             f"{outcome.record_id}; not overwritten (use --update)"
         )
-    return f"conflict: the database already holds a different {noun} {outcome.record_id}; not overwritten (use --update)"
+    return (
+        f"conflict: the database already holds a different {noun} {outcome.record_id}; not overwritten (use --update)"
+    )
 
 
 def run_import(
@@ -196,7 +198,11 @@ def run_import(
         elif outcome.outcome == "conflict":
             report(outcome.path, _conflict_reason(outcome), "conflict")
         elif outcome.outcome == "orphan":
-            report(outcome.path, f"orphan job: its submission {outcome.detail or '(none given)'} is not in the tree or the database", "orphan")
+            report(
+                outcome.path,
+                f"orphan job: its submission {outcome.detail or '(none given)'} is not in the tree or the database",
+                "orphan",
+            )
 
     def absorb(kind: str, chunk: Chunk, result: ChunkResult) -> list[ParsedJob | ParsedSubmission]:
         nonlocal done

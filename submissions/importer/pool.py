@@ -1,7 +1,7 @@
 """Worker processes for the importer: ordered results, a bounded number of chunks in flight.
 
 ``multiprocessing.Pool.imap`` reads its whole input ahead and queues every result, so memory
-would grow with the tree; ``ChunkPool.imap`` keeps at most ``2 × workers`` chunks in flight
+would grow with the tree; ``ChunkPool.imap`` keeps at most ``2 * workers`` chunks in flight
 and yields results in input order (the order the ledger and the resumable scan rely on).
 Workers are *spawned*, not forked: they share no database connection with the importer.
 With ``workers=0`` chunks are parsed in-process (tests, tiny trees).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -44,15 +44,18 @@ class ChunkPool:
             self._pool.join()
             self._pool = None
 
-    def imap(self, kind: str, chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, ChunkResult]]:
+    def imap(
+        self, kind: str, chunks: Iterable[Chunk], *, function: Callable[..., ChunkResult] = process_chunk
+    ) -> Iterator[tuple[Chunk, ChunkResult]]:
+        """``function(kind, chunk)`` (a module-level function of ``worker``) over ``chunks``, in order."""
         if self._pool is None:
             for chunk in chunks:
-                yield chunk, process_chunk(kind, chunk, self.config)
+                yield chunk, function(kind, chunk, self.config)
             return
         window: deque[tuple[Chunk, Any]] = deque()
         limit = self.workers * 2
         for chunk in chunks:
-            window.append((chunk, self._pool.apply_async(process_chunk, (kind, chunk))))
+            window.append((chunk, self._pool.apply_async(function, (kind, chunk))))
             if len(window) >= limit:
                 done, pending = window.popleft()
                 yield done, pending.get()

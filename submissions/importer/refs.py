@@ -55,7 +55,9 @@ def cloudinary_public_id(url: str) -> str:
     match = _CLOUDINARY.match(url.split("?", 1)[0].split("#", 1)[0])
     if not match:
         return ""
-    segments = [unquote(segment) if "%" in segment else segment for segment in match.group("rest").split("/") if segment]
+    segments = [
+        unquote(segment) if "%" in segment else segment for segment in match.group("rest").split("/") if segment
+    ]
     versions = [index for index, segment in enumerate(segments) if _VERSION.match(segment)]
     if versions:
         segments = segments[versions[0] + 1 :]

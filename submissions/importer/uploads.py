@@ -53,8 +53,8 @@ def _store(name: str, content: bytes) -> tuple[str, str]:
 
 
 def _point(row: UploadedFile, url: str, size: int | None) -> None:
-    duplicate = UploadedFile.objects.filter(submission_id=row.submission_id, cloudinary_url=url).exclude(pk=row.pk)
-    if row.submission_id is not None and duplicate.exists():
+    duplicate = UploadedFile.objects.filter(submission=row.submission, cloudinary_url=url).exclude(pk=row.pk)
+    if row.submission is not None and duplicate.exists():
         row.delete()  # the submission already references the stored file
         return
     row.cloudinary_url = url

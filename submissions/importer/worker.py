@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from submissions.importer.canonical import content_hash, job_digest
 from submissions.importer.refs import FileRef, file_refs
 from submissions.legacy.files import parse_json_bytes
 from submissions.legacy.normalize import normalize_job, normalize_submission
@@ -158,9 +159,7 @@ def _text_of(raw: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_submission(
-    root: Path, relpath: str, known_hash: str | None, config: WorkerConfig
-) -> ParsedSubmission | None:
+def parse_submission(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedSubmission | None:
     """``None`` when the file is unchanged since it was imported; raises ``LegacyFormatError``."""
     raw, mtime = _read(root, relpath, config.size_cap)
     file_hash = hashlib.sha256(raw).hexdigest()
@@ -246,25 +245,28 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
         changed=known_hash is not None,
     )
     if config.copy_format:
-        parsed.copy_row = "\t".join(
-            (
-                _escape(relpath),
-                file_hash,
-                str(len(raw)),
-                job.job_id,
-                _NULL if parsed.submission_id is None else _escape(parsed.submission_id),
-                _NULL if parsed.module is None else parsed.module,
-                job.status,
-                str(job.progress),
-                _escape(job.excel_url),
-                _escape(job.pdf_url),
-                _escape(job.error_message),
-                job.created_at.isoformat() if job.created_at else _NULL,
-                job.completed_at.isoformat() if job.completed_at else _NULL,
-                mtime.isoformat(),
-                "f" if known_hash is None else "t",
-            )
-        ).encode("utf-8", "surrogatepass") + b"\n"
+        parsed.copy_row = (
+            "\t".join(
+                (
+                    _escape(relpath),
+                    file_hash,
+                    str(len(raw)),
+                    job.job_id,
+                    _NULL if parsed.submission_id is None else _escape(parsed.submission_id),
+                    _NULL if parsed.module is None else parsed.module,
+                    job.status,
+                    str(job.progress),
+                    _escape(job.excel_url),
+                    _escape(job.pdf_url),
+                    _escape(job.error_message),
+                    job.created_at.isoformat() if job.created_at else _NULL,
+                    job.completed_at.isoformat() if job.completed_at else _NULL,
+                    mtime.isoformat(),
+                    "f" if known_hash is None else "t",
+                )
+            ).encode("utf-8", "surrogatepass")
+            + b"\n"
+        )
     return parsed
 
 
@@ -288,4 +290,41 @@ def process_chunk(kind: str, entries: list[tuple[str, str | None]], config: Work
             result.unchanged.append(relpath)
         else:
             result.parsed.append(parsed)
+    return result
+
+
+def digest_chunk(kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None) -> ChunkResult:
+    """``verify_migration``'s per-file work: ids and content hashes (``ChunkResult.parsed`` holds tuples).
+
+    A submission gives ``(id, module of its shape, canonical content hash)``; a job gives
+    ``(id, submission id, module, status, created ISO time, fields hash)``.
+    """
+    config = config or _config
+    assert config is not None, "init_worker was not called"
+    root = Path(config.root)
+    result = ChunkResult()
+    for relpath, _ in entries:
+        stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
+        try:
+            raw, _mtime = _read(root, relpath, config.size_cap)
+            document = parse_json_bytes(raw)
+            if kind == "submission":
+                record = normalize_submission(document, stem=stem)
+                result.parsed.append((record.submission_id, record.module, content_hash(document)))
+            else:
+                job = normalize_job(document, stem=stem)
+                created = job.created_at.isoformat() if job.created_at else ""
+                fields = job_digest(
+                    status=job.status,
+                    progress=job.progress,
+                    excel_url=job.excel_url,
+                    pdf_url=job.pdf_url,
+                    error_message=job.error_message,
+                )
+                module = job.module if job.module in MODULES else None
+                result.parsed.append((job.job_id, job.submission_id, module, job.status, created, fields))
+        except LegacyFormatError as error:
+            result.problems.append((relpath, str(error)))
+        except Exception as error:  # noqa: BLE001 - one odd file must not stop the run
+            result.problems.append((relpath, f"unexpected error: {type(error).__name__}: {error}"))
     return result

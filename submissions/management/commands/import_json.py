@@ -26,7 +26,8 @@ def format_summary(summary: ImportSummary, *, update: bool) -> list[str]:
         f"{updated(subs)}, {subs.conflicts} conflicts, {subs.failed} failed",
         f"Jobs: {jobs.total} total, {jobs.imported} imported, {jobs.present} already present"
         f"{updated(jobs)}, {jobs.conflicts} conflicts, {jobs.failed} failed, {jobs.orphans} orphans",
-        "By module: " + (", ".join(f"{module} {count}" for module, count in sorted(summary.by_module.items())) or "none"),
+        "By module: "
+        + (", ".join(f"{module} {count}" for module, count in sorted(summary.by_module.items())) or "none"),
     ]
     if summary.warnings:
         lines.append(f"Warnings: {summary.warnings} (odd but readable values; see --report)")

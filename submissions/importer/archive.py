@@ -1,0 +1,140 @@
+"""``archive_json``: the legacy tree into a dated ``tar.gz``, checked, then removed (phase 5).
+
+Order of work, each step only if the previous one succeeded:
+1. ``verify`` the tree against the database; refuse while records are missing from the database
+   (or differ from it), unless forced;
+2. write ``<output>/generated-<UTC timestamp>.tar.gz`` (through a ``.part`` file renamed at the
+   end), hashing every file as it is added: regular files only, paths relative to the tree;
+3. read the archive back and check that it holds exactly those files with those hashes;
+4. remove the archived files (``--keep`` keeps them), each only if its content is still what was
+   archived: a file changed meanwhile (dual-write still running, say) is kept and reported.
+   Folders stay, so the legacy store's layout survives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from submissions.legacy.files import TEMP_SUFFIX
+
+CHUNK = 1 << 20
+
+
+class ArchiveError(RuntimeError):
+    pass
+
+
+@dataclass
+class ArchiveSummary:
+    tree: str
+    archive: str = ""
+    files: int = 0
+    bytes: int = 0
+    verified: int = 0
+    removed: int = 0
+    kept_changed: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    kept: bool = False
+    forced: bool = False
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _HashingReader:
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.handle.read(size)
+        self.digest.update(block)
+        return block
+
+
+def tree_files(root: Path) -> list[Path]:
+    """Every regular file of the tree (links and in-flight atomic-write temporaries excluded), sorted."""
+    found: list[Path] = []
+    for folder, directories, names in os.walk(root):
+        directories.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                continue
+            found.append(path)
+    return found
+
+
+def archive_tree(
+    root: Path, output: Path, *, keep: bool = False, dry_run: bool = False, now: dt.datetime | None = None
+) -> ArchiveSummary:
+    root = Path(root)
+    summary = ArchiveSummary(tree=str(root), dry_run=dry_run, kept=keep)
+    files = tree_files(root)
+    summary.files = len(files)
+    summary.bytes = sum(path.stat().st_size for path in files)
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
+    target = Path(output) / f"{root.name or 'generated'}-{stamp}.tar.gz"
+    summary.archive = str(target)
+    if dry_run:
+        return summary
+    if target.exists():
+        raise ArchiveError(f"{target} already exists")
+    Path(output).mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    hashes: dict[str, str] = {}
+    with tarfile.open(partial, "w:gz") as archive:
+        for path in files:
+            name = path.relative_to(root).as_posix()
+            with open(path, "rb") as handle:
+                info = archive.gettarinfo(arcname=name, fileobj=handle)
+                reader = _HashingReader(handle)
+                archive.addfile(info, reader)  # the hash is of exactly the bytes archived
+            hashes[name] = reader.digest.hexdigest()
+    # Read it back: the same files, the same bytes.
+    found: dict[str, str] = {}
+    with tarfile.open(partial, "r:gz") as archive:
+        for member in archive:
+            if not member.isfile():
+                raise ArchiveError(f"unexpected member {member.name!r} in {partial}")
+            extracted = archive.extractfile(member)
+            if extracted is None:
+                raise ArchiveError(f"cannot read {member.name!r} back from {partial}")
+            digest = hashlib.sha256()
+            while block := extracted.read(CHUNK):
+                digest.update(block)
+            found[member.name] = digest.hexdigest()
+    if found != hashes:
+        missing = sorted(set(hashes) - set(found))
+        differing = sorted(name for name in hashes if name in found and found[name] != hashes[name])
+        raise ArchiveError(
+            f"{partial} does not hold what was written (missing {missing[:5]}, differing {differing[:5]})"
+        )
+    summary.verified = len(found)
+    os.replace(partial, target)
+    if keep:
+        return summary
+    for path in files:
+        name = path.relative_to(root).as_posix()
+        try:
+            if _hash_file(path) != hashes[name]:
+                summary.kept_changed.append(name)
+                continue
+            path.unlink()
+            summary.removed += 1
+        except FileNotFoundError:
+            continue
+    return summary
