@@ -11,9 +11,10 @@ legacy-store work.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
-from jobs.models import Job
+from jobs.models import Job, JobStatus
 
 
 class JobStore(Protocol):
@@ -24,6 +25,11 @@ class JobStore(Protocol):
     def get(self, job_id: str) -> Job | None: ...
 
     def for_submission(self, submission_id: str) -> list[Job]: ...
+
+    def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
+        """Jobs still ``started`` or ``running`` that were created before ``created_before``
+        (the reaper's candidates; it decides which are stale from their timestamps)."""
+        ...
 
 
 class DatabaseJobStore:
@@ -44,6 +50,13 @@ class DatabaseJobStore:
             Job.objects.select_related("submission")
             .filter(submission__submission_id=submission_id)
             .order_by("-created_at", "-id")
+        )
+
+    def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
+        return list(
+            Job.objects.select_related("submission")
+            .filter(status__in=[JobStatus.STARTED, JobStatus.RUNNING], created_at__lt=created_before)
+            .order_by("created_at", "id")
         )
 
 
