@@ -60,8 +60,6 @@ class Command(DatabaseWorkerCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         reap_interval: float | None = options.pop("reap_interval", None)
-        if options.get("reload"):
-            self.stderr.write("run_worker does not auto-reload; restart it after code changes.")
         options["reload"] = False
         interval = settings.INJAAZ_JOB_REAP_INTERVAL if reap_interval is None else reap_interval
         stop = threading.Event()
