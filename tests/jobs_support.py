@@ -55,7 +55,7 @@ def hvac_document(submission_id: str, *, items: int = 2, photos_per_item: int = 
             {
                 "asset": "HVAC",
                 "system": "Chiller Evaporator",
-                "description": f"=HYPERLINK(\"http://evil.example\",\"click\") item {index + 1}",
+                "description": f'=HYPERLINK("http://evil.example","click") item {index + 1}',
                 "photos": [
                     stored_photo(f"photos/{prefix}{index}_{number}.jpg", jpeg_bytes(seed=index * 10 + number))
                     for number in range(photos_per_item)
@@ -87,7 +87,9 @@ def civil_document(submission_id: str) -> dict[str, Any]:
                 "material_qty": "3",
                 "price": "120.50",
                 "labour": "2 days",
-                "photos": [{"saved": None, "path": None, "url": "https://res.cloudinary.com/demo/x.jpg", "is_cloud": True}],
+                "photos": [
+                    {"saved": None, "path": None, "url": "https://res.cloudinary.com/demo/x.jpg", "is_cloud": True}
+                ],
             },
             {"item_number": 2, "description": "-Fix tiles", "quantity": "-5", "photos": []},
         ],

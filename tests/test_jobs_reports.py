@@ -74,7 +74,7 @@ def test_hvac_workbook_has_every_field_item_and_photo_and_neutralises_formulas()
     first, second = rows[header + 1], rows[header + 2]
     assert first[:3] == (1, "HVAC", "Chiller Evaporator")
     # A description starting with "=" is text, never a formula.
-    assert first[3] == "'=HYPERLINK(\"http://evil.example\",\"click\") item 1"
+    assert first[3] == '\'=HYPERLINK("http://evil.example","click") item 1'
     assert first[4] == 2 and second[0] == 2
     workbook = openpyxl.load_workbook(io.BytesIO(reports.excel))
     photos = workbook["Photos"]
@@ -82,7 +82,10 @@ def test_hvac_workbook_has_every_field_item_and_photo_and_neutralises_formulas()
     assert photos["C2"].value == "/media/photos/wb0_0.jpg"
     assert len(photos._images) == 4  # thumbnails embedded
     assert not any(
-        isinstance(cell.value, str) and cell.value.startswith("=") for sheet in workbook for row in sheet for cell in row
+        isinstance(cell.value, str) and cell.value.startswith("=")
+        for sheet in workbook
+        for row in sheet
+        for cell in row
     )
 
 
