@@ -151,4 +151,4 @@ class ControlledStorage(FileSystemStorage):
                 deadline = time.monotonic() + 120
                 while hang.exists() and time.monotonic() < deadline:
                     time.sleep(0.1)
-        return super()._save(name, content)
+        return super()._save(name, content)  # type: ignore[misc]
