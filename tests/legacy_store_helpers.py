@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,11 @@ def cleaning_document(project_name: str = "Creek Tower") -> dict[str, Any]:
     }
 
 
-DOCUMENTS = {"hvac_mep": hvac_document, "civil": civil_document, "cleaning": cleaning_document}
+DOCUMENTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "hvac_mep": hvac_document,
+    "civil": civil_document,
+    "cleaning": cleaning_document,
+}
 SITE_NAMES = {"hvac_mep": "Tower A", "civil": "Marina Villa", "cleaning": "Creek Tower"}
 
 
