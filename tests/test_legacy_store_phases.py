@@ -231,3 +231,25 @@ def test_a_document_with_its_id_already_in_place_is_kept_as_is(legacy_dir: Path,
     path = LegacyTree(legacy_dir).submission_path("sub_0123456789ab")
     assert read(path) == document == submission.form_data
     assert next(iter(read(path))) == "id"
+
+
+@pytest.mark.parametrize("module", ["hvac_mep", "civil", "cleaning"])
+def test_a_dual_written_file_normalises_to_the_same_record(
+    module: str, legacy_dir: Path, settings: Any, commit: Any
+) -> None:
+    """What the backfill importer will make of a file Injaaz wrote is the row Injaaz wrote."""
+    from submissions.legacy.files import read_json_file
+    from submissions.legacy.normalize import normalize_submission
+
+    settings.INJAAZ_STORAGE_PHASE = "dual"
+    row = commit(create, module)
+    path = LegacyTree(legacy_dir).submission_path(row.submission_id)
+    record = normalize_submission(read_json_file(path), stem=path.stem)
+    assert (record.submission_id, record.module, record.site_name, record.visit_date) == (
+        row.submission_id,
+        row.module,
+        row.site_name,
+        row.visit_date,
+    )
+    assert record.warnings == []
+    assert read_json_file(path) == Submission.objects.get().form_data
