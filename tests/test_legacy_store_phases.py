@@ -253,3 +253,31 @@ def test_a_dual_written_file_normalises_to_the_same_record(
     )
     assert record.warnings == []
     assert read_json_file(path) == Submission.objects.get().form_data
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"INJAAZ_STORAGE_PHASE": "dual_read_db"}, "dual_read_db DatabaseJobStore"),
+        ({"INJAAZ_STORAGE_PHASE": "dual"}, "dual DatabaseJobStore"),
+        ({"INJAAZ_STORAGE_PHASE": "db", "INJAAZ_JOB_STORE": "json"}, "db LegacyJobStore"),
+        ({"INJAAZ_STORAGE_PHASE": "json"}, "json LegacyJobStore"),
+    ],
+)
+def test_the_environment_alone_chooses_the_phase(environment: dict[str, str], expected: str) -> None:
+    """A deployment steps back by changing its environment and restarting: nothing else."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INJAAZ_")}
+    env.update(environment, DJANGO_SETTINGS_MODULE="injaaz.settings_test")
+    code = (
+        "import django; django.setup(); from submissions.router import phase_plan; "
+        "from jobs.store import job_store; print(phase_plan().name, type(job_store()).__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
