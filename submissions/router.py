@@ -25,11 +25,13 @@ db                 database             database
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 
 from submissions.ids import SUBMISSION_ID_RE
 from submissions.legacy.shadow import shadow_compare
@@ -115,18 +117,21 @@ def _shadow_enabled() -> bool:
 def submission_save(submission: Submission) -> None:
     """Write the submission where the current phase writes it (row and/or ``sub_<id>.json``)."""
     plan = phase_plan()
-    if plan.writes_files:
-        if not isinstance(submission.form_data, dict):
-            raise ValueError("form_data must be a JSON object: it is the legacy file's content")
-        # form_data IS the file: the id goes into both, under the module's key.
-        submission.form_data = document_with_id(
-            module=submission.module, document=submission.form_data, submission_id=submission.submission_id
-        )
-    with storage_atomic():
+    if not plan.writes_files:
+        submission.save()
+        return
+    if not isinstance(submission.form_data, dict):
+        raise ValueError("form_data must be a JSON object: it is the legacy file's content")
+    # form_data IS the file: the id goes into both, under the module's key.
+    submission.form_data = document_with_id(
+        module=submission.module, document=submission.form_data, submission_id=submission.submission_id
+    )
+    # Inside the caller's transaction its block owns both writes; called on its own (autocommit),
+    # this gets a block of its own, so a failed file write cannot leave a committed row behind.
+    with contextlib.nullcontext() if connection.in_atomic_block else storage_atomic():
         if plan.writes_database:
             submission.save()
-        if plan.writes_files:
-            submission_file_write(submission_id=submission.submission_id, document=submission.form_data)
+        submission_file_write(submission_id=submission.submission_id, document=submission.form_data)
 
 
 # --- Reads ------------------------------------------------------------------------------------

@@ -185,3 +185,23 @@ def test_json_phase_writes_the_file_and_the_audit_row_together(legacy_dir: Path,
         None,
         {"submission_id": submission.submission_id, "module": "hvac_mep"},
     )
+
+
+def test_submission_save_on_its_own_is_all_or_nothing_too(dual: LegacyTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside any transaction (autocommit) the router opens its own block: no row without its file."""
+    from submissions.router import submission_save
+    from tests.legacy_store_helpers import hvac_document
+
+    def disk_error(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("submissions.legacy.files.os.fsync", disk_error)
+        with pytest.raises(OSError, match="No space left"):
+            submission_save(Submission(module="hvac_mep", form_data=hvac_document()))
+    assert Submission.objects.count() == 0
+    assert everything_in(dual.submissions_dir) == []
+
+    saved = Submission(module="hvac_mep", form_data=hvac_document())
+    submission_save(saved)
+    assert read(dual.submission_path(saved.submission_id)) == Submission.objects.get().form_data
