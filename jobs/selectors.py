@@ -9,9 +9,8 @@ from urllib.parse import unquote, urlsplit
 from django.http import HttpRequest
 
 from jobs.models import Job
-from jobs.services import report_download_path
+from jobs.services import job_submission, report_download_path
 from jobs.store import job_store
-from submissions.models import Submission
 
 KINDS = ("excel", "pdf")
 
@@ -53,10 +52,8 @@ def job_download_url(job: Job, kind: str, *, request: HttpRequest | None = None)
 
 
 def job_submission_id(job: Job) -> str | None:
-    try:
-        return job.submission.submission_id
-    except Submission.DoesNotExist:
-        return None
+    submission = job_submission(job)
+    return submission.submission_id if submission is not None else None
 
 
 def _iso(value: dt.datetime | None) -> str | None:

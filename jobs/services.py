@@ -39,7 +39,7 @@ from jobs.store import job_store
 from submissions.ids import JOB_ID_RE, new_job_id
 from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
 from submissions.models import Module, Submission, SubmissionStatus
-from submissions.router import submission_get, submission_save
+from submissions.router import storage_atomic, submission_get, submission_save
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,13 @@ def report_job_run(*, job_id: str, attempt: int = 1) -> None:
     if job.attempts > attempt:
         logger.info("Report job %s attempt %s was superseded by attempt %s", job_id, attempt, job.attempts)
         return
-    submission = submission_get(job.submission.submission_id)
+    try:
+        submission = submission_get(job.submission.submission_id)
+    except Submission.DoesNotExist:
+        submission = None  # a job file whose submission nobody has any more
+    except LegacyFormatError as error:  # its legacy file exists but cannot be read
+        _fail(job, attempt, f"The submission could not be read: {error}"[:MAX_ERROR_LENGTH], submission=None)
+        return
     if submission is None:
         _fail(job, attempt, "The submission of this job no longer exists.", submission=None)
         return
@@ -237,7 +243,7 @@ def report_job_run(*, job_id: str, attempt: int = 1) -> None:
 
     if not _still_current(job_id, attempt):
         return
-    with transaction.atomic():
+    with storage_atomic():
         store.update(
             job,
             status=JobStatus.DONE,
@@ -319,7 +325,7 @@ def _handle_failure(job: Job, attempt: int, error: Exception, submission: Submis
 
 
 def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None) -> None:
-    with transaction.atomic():
+    with storage_atomic():
         job_store().update(job, status=JobStatus.FAILED, error_message=message, completed_at=timezone.now())
         if submission is not None:
             _submission_status(submission, SubmissionStatus.FAILED)
@@ -329,6 +335,14 @@ def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None
             resource_type="" if submission is not None else "job",
             details={"event": "failed", "job_id": job.job_id, "attempt": attempt, "error": message},
         )
+
+
+def job_submission(job: Job) -> Submission | None:
+    """The job's submission, or ``None`` for a job file whose submission cannot be found."""
+    try:
+        return job.submission
+    except Submission.DoesNotExist:
+        return None
 
 
 def _submission_status(submission: Submission, status: str) -> None:
@@ -395,5 +409,5 @@ def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False)
                 f"No worker picked this job up ({job.attempts} attempts, {minutes} min each). "
                 "Check that a worker is running, then regenerate the reports."
             )
-        _fail(job, job.attempts, message, submission=job.submission)
+        _fail(job, job.attempts, message, submission=job_submission(job))
     return result

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from audit.services import Action, audit_record
 from jobs.selectors import KINDS, job_get, job_report_filename, job_status_payload
-from jobs.services import REPORT_EXTENSIONS, report_storage_name
+from jobs.services import REPORT_EXTENSIONS, job_submission, report_storage_name
 from submissions.models import Submission
 from submissions.selectors import can_view_submission
 
@@ -40,7 +40,8 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     job = job_get(job_id=job_id)
     if job is None:
         return _forbidden_json(404, "Job not found.")
-    if not can_view_submission(request.user, job.submission):
+    submission = job_submission(job)
+    if submission is None or not can_view_submission(request.user, submission):
         return _forbidden_json(403, "You may not see this job.")
     return JsonResponse(job_status_payload(job, request=request))
 
@@ -101,8 +102,8 @@ def job_download(request: HttpRequest, job_id: str, filename: str) -> Any:
     job = job_get(job_id=job_id)
     if job is None:
         raise Http404("No such job.")
-    submission = job.submission
-    if not can_view_submission(request.user, submission):
+    submission = job_submission(job)
+    if submission is None or not can_view_submission(request.user, submission):
         return HttpResponse("You may not download this report.", status=403, content_type="text/plain")
     kind = next((kind for kind in KINDS if job_report_filename(job, kind) == filename), None)
     if kind is None:

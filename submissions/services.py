@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
 from audit.services import Action, audit_record
 from jobs.services import job_create, report_job_id_for
 from submissions.models import Submission
-from submissions.router import submission_save
+from submissions.router import storage_atomic, submission_save
 
 
-@transaction.atomic
+@storage_atomic
 def submission_create(
     *,
     actor: Any = None,
