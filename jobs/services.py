@@ -36,7 +36,7 @@ from jobs.reports.files import ReportFiles
 from jobs.reports.pdf import build_pdf
 from jobs.reports.render import report_content
 from jobs.store import job_store
-from submissions.ids import JOB_ID_RE, new_job_id
+from submissions.ids import new_job_id
 from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
 from submissions.models import Module, Submission, SubmissionStatus
 from submissions.router import storage_atomic, submission_get, submission_save
@@ -60,17 +60,15 @@ PROGRESS_PDF = 90
 def report_job_id_for(*, module: str, form_data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The id of the report job a new submission gets, and its document.
 
-    The Cleaning ``/submit`` shape records its job id inside the document (FORMAT.md §1.3), so
-    the id is chosen before the document is saved: the one the document already carries if it
-    is valid, otherwise a new one written into (a copy of) the document. Other shapes never
-    carried one and are returned unchanged.
+    The id is generated here, before the document is saved: the Cleaning ``/submit`` shape
+    records its job id inside the document (FORMAT.md §1.3), so a Cleaning document gets it
+    written into (a copy of) it. A ``job_id`` the client put in the document is replaced: job ids
+    are Injaaz's to give (a client's could name another submission's job, or repeat).
+    Other shapes never carried one and are returned unchanged.
     """
-    if module != Module.CLEANING or isinstance(form_data.get("data"), dict):
-        return new_job_id(), form_data
-    existing = form_data.get("job_id")
-    if isinstance(existing, str) and JOB_ID_RE.match(existing):
-        return existing, form_data
     job_id = new_job_id()
+    if module != Module.CLEANING or isinstance(form_data.get("data"), dict):
+        return job_id, form_data
     return job_id, {**form_data, "job_id": job_id}
 
 

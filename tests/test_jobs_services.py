@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -22,9 +24,13 @@ from jobs.services import (
     reports_regenerate,
     retry_delay_seconds,
 )
+from jobs.store import job_store
 from submissions.models import Submission
 from submissions.services import submission_create
 from tests.jobs_support import cleaning_document, hvac_document
+from tests.legacy_store_helpers import legacy_dir
+
+__all__ = ["legacy_dir"]
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +92,18 @@ def test_the_cleaning_document_carries_its_job_id(inspector: Any) -> None:
         submission_id="sub_0000000b0003",
     )
     assert fresh.form_data["job_id"] == Job.objects.get(submission=fresh).job_id
-    chosen = submission_create(
+    # A job id sent by the client is not trusted: it could name another submission's job.
+    taken = fresh.form_data["job_id"]
+    second = submission_create(
         actor=inspector,
         module="cleaning",
-        form_data=cleaning_document("sub_0000000b0004", job_id="job_00000000beef"),
+        form_data=cleaning_document("sub_0000000b0004", job_id=taken),
         submission_id="sub_0000000b0004",
     )
-    assert Job.objects.get(submission=chosen).job_id == "job_00000000beef"
-    assert chosen.form_data["job_id"] == "job_00000000beef"
+    job = Job.objects.get(submission=second)
+    assert job.job_id != taken and second.form_data["job_id"] == job.job_id
+    hvac = hvac_submission(inspector, "sub_0000000b000b", items=0)
+    assert "job_id" not in hvac.form_data
 
 
 def test_running_a_job_stores_both_reports_and_marks_it_done(inspector: Any) -> None:
@@ -265,3 +275,58 @@ def test_job_create_outside_submit_uses_the_given_id(inspector: Any) -> None:
         job = job_create(submission=submission, job_id="job_0000000abcde")
     assert Job.objects.get(job_id="job_0000000abcde").submission == submission
     assert job.status == "started"
+
+
+# The worker runs in autocommit, where job files are published at once: so do these tests.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("phase", "job_store_setting"), [("db", "json"), ("json", "db"), ("dual", "db")])
+def test_the_lifecycle_works_in_every_store(
+    phase: str,
+    job_store_setting: str,
+    inspector: Any,
+    staff_user: Any,
+    legacy_dir: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Hybrid jobs-in-files, json phase (no rows at all) and dual write run reports the same way."""
+    settings.INJAAZ_STORAGE_PHASE = phase
+    settings.INJAAZ_JOB_STORE = job_store_setting
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = hvac_submission(inspector, "sub_0000000b00a0", items=1, photos_per_item=1, prefix=phase)
+    [job] = job_store().for_submission(submission.submission_id)
+    assert (job.status, job.attempts) == ("started", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_job_run(job_id=job.job_id, attempt=1)
+    done = job_store().get(job.job_id)
+    assert done is not None and (done.status, done.progress, done.attempts) == ("done", 100, 1)
+    assert done.pdf_url.endswith(".pdf") and done.completed_at is not None
+    if job_store_setting == "json" or phase == "json":
+        document = json.loads((legacy_dir / "jobs" / f"{job.job_id}.json").read_text())
+        assert (document["state"], document["attempts"]) == ("done", 1)
+        assert document["results"] == {"excel_url": done.excel_url, "pdf_url": done.pdf_url}
+        assert Job.objects.count() == 0
+    # The staff status view reads the job wherever it lives.
+    client = Client()
+    client.force_login(staff_user)
+    body = client.get(f"/jobs/{job.job_id}/status").json()
+    assert (body["status"], body["submission_id"]) == ("done", "sub_0000000b00a0")
+    assert client.get(body["pdf_url"]).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reaper_finds_stale_jobs_in_job_files(
+    inspector: Any, legacy_dir: Path, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.INJAAZ_JOB_STORE = "json"
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = hvac_submission(inspector, "sub_0000000b00a1", items=0)
+    [job] = job_store().for_submission(submission.submission_id)
+    old = timezone.now() - dt.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_store().update(job, status="running", started_at=old, created_at=old, queued_at=old)
+        result = jobs_reap(stale_after=dt.timedelta(minutes=15))
+    assert result.requeued == [job.job_id]
+    reloaded = job_store().get(job.job_id)
+    assert reloaded is not None and (reloaded.status, reloaded.attempts) == ("started", 2)
+    assert [task.args_kwargs["args"] for task in queued_tasks()][-1] == [job.job_id, 2]
