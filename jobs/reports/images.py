@@ -18,8 +18,9 @@ from PIL import Image, ImageOps
 
 logger = logging.getLogger(__name__)
 
-# The PDF grid is three photos across A4 (about 57 mm each): 560 px is ~250 dpi there.
-PDF_PHOTO_PX = 560
+# The PDF grid is three photos across A4 (about 57 mm each): 400 px is ~180 dpi there, and a
+# 1600 px phone photo then decodes straight to size at 1/4 scale (no resampling at all).
+PDF_PHOTO_PX = 400
 PDF_PHOTO_QUALITY = 72
 XLSX_THUMB_PX = 120
 SIGNATURE_PX = 600
