@@ -2,7 +2,7 @@
 
 Usage: DATABASE_URL=postgres://… .venv/bin/python bench/report_bench.py [JOBS]
 
-1. One submission with 10 items and 3 photos each (1600×1200 JPEGs, photo-like, ~250 KB each)
+1. One submission with 10 items and 3 photos each (1600x1200 JPEGs, photo-like, ~250 KB each)
    and a drawn signature, rendered in a fresh child process (so its peak memory is the job's,
    not the parent's): photo preparation (open, decode with ``draft()``, downscale), the workbook
    with thumbnails, the PDF; median of 5 runs each, output sizes, pages, peak RSS.
