@@ -26,6 +26,8 @@ class Action:
     ADMIN_CHANGE = "admin_change"
     ADMIN_DELETE = "admin_delete"
     EXPORT_SUBMISSIONS = "export_submissions"
+    MAINTENANCE_ON = "maintenance_on"
+    MAINTENANCE_OFF = "maintenance_off"
 
 
 def audit_record(

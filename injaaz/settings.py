@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "submissions",
     "jobs",
     "audit",
+    "maintenance",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    "maintenance.middleware.MaintenanceModeMiddleware",
 ]
 
 ROOT_URLCONF = "injaaz.urls"

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
 from audit.services import Action, audit_record
 from submissions.models import Submission
-from submissions.router import submission_save
+from submissions.router import storage_atomic, submission_save
 
 
-@transaction.atomic
+@storage_atomic
 def submission_create(
     *,
     actor: Any = None,
