@@ -5,6 +5,7 @@
 - ``(created_at DESC, id DESC)``: the admin's default order (newest first, id as tie-break)
   read straight from one index, and deep pages answered by an index-only scan.
 
+(``TrigramExtension`` is not used: its reverse queries ``pg_extension`` on SQLite too.)
 Built CONCURRENTLY (so the migration is not atomic) to leave a live table writable. They are
 not in ``Submission.Meta.indexes`` (an expression with an operator class); the database has
 them, Django's migration state does not need them.
@@ -12,7 +13,6 @@ them, Django's migration state does not need them.
 
 from typing import Any
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 INDEXES = {
@@ -24,6 +24,8 @@ INDEXES = {
 def create_indexes(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
+    # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", params=None)
     for name, definition in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} {definition}", params=None)
 
@@ -40,7 +42,5 @@ class Migration(migrations.Migration):
 
     dependencies = [("submissions", "0002_uploaded_files_on_delete_cascade")]
 
-    operations = [
-        TrigramExtension(),
-        migrations.RunPython(create_indexes, drop_indexes, elidable=False),
-    ]
+    # Unapplying drops the indexes and leaves the extension (other objects may use it).
+    operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
