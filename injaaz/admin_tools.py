@@ -36,14 +36,6 @@ from django.utils.safestring import SafeString, mark_safe
 from audit.services import Action, audit_record
 
 
-def _resource_id(obj: models.Model) -> int | None:
-    return obj.pk if isinstance(obj.pk, int) else None
-
-
-def _admin_details(obj: models.Model, **extra: Any) -> dict[str, Any]:
-    return {"model": obj._meta.label_lower, "object_pk": str(obj.pk), "object_repr": str(obj)[:200], **extra}
-
-
 @transaction.atomic
 def delete_selected_atomically(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Django's bulk delete, with its audit rows and the deletion in one transaction."""
@@ -60,33 +52,37 @@ class AuditedAdminMixin:
             actions["delete_selected"] = (delete_selected_atomically, name, description)
         return actions
 
-    def log_addition(self, request: HttpRequest, obj: models.Model, message: Any) -> Any:
-        entry = super().log_addition(request, obj, message)  # type: ignore[misc]
+    def _audit(self, request: HttpRequest, action: str, obj: models.Model, **details: Any) -> None:
+        # resource_type/resource_id given explicitly: a model with a non-integer key still gets its row.
         audit_record(
             actor=request.user,
-            action=Action.ADMIN_ADD,
-            resource=obj,
-            resource_id=_resource_id(obj),
-            details=_admin_details(obj, change=message),
+            action=action,
+            resource_type=obj._meta.model_name or "",
+            resource_id=obj.pk if isinstance(obj.pk, int) else None,
+            details={
+                "model": obj._meta.label_lower,
+                "object_pk": str(obj.pk),
+                "object_repr": str(obj)[:200],
+                **details,
+            },
         )
+
+    def log_addition(self, request: HttpRequest, obj: models.Model, message: Any) -> Any:
+        entry = super().log_addition(request, obj, message)  # type: ignore[misc]
+        self._audit(request, Action.ADMIN_ADD, obj, change=message)
         return entry
 
     def log_change(self, request: HttpRequest, obj: models.Model, message: Any) -> Any:
         entry = super().log_change(request, obj, message)  # type: ignore[misc]
-        audit_record(
-            actor=request.user,
-            action=Action.ADMIN_CHANGE,
-            resource=obj,
-            details=_admin_details(obj, change=message),
-        )
+        self._audit(request, Action.ADMIN_CHANGE, obj, change=message)
         return entry
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
-        # Called before the rows go, once for the delete view and once for the bulk action.
+        # Called before the rows go, by the delete view and by the bulk action.
         objects = list(queryset)
         entries = super().log_deletions(request, objects)  # type: ignore[misc]
         for obj in objects:
-            audit_record(actor=request.user, action=Action.ADMIN_DELETE, resource=obj, details=_admin_details(obj))
+            self._audit(request, Action.ADMIN_DELETE, obj)
         return entries
 
 
@@ -106,8 +102,11 @@ class EstimatedCountPaginator(Paginator):
 
     count_is_estimate = False
 
-    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, known_count: int | None = None, count_at_least: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.count_at_least = count_at_least
         if known_count is not None:
             self.__dict__["count"] = known_count
 
@@ -128,6 +127,10 @@ class EstimatedCountPaginator(Paginator):
             if estimate >= self.count_bound:
                 self.count_is_estimate = True
                 return estimate
+        if self.count_at_least is not None and self.count_at_least > self.count_bound:
+            # The caller already saw more rows than the bound: go straight to the estimate.
+            self.count_is_estimate = True
+            return max(self.count_at_least, self._plan_estimate(queryset))
         bounded = queryset.select_related(None).order_by()[: self.count_bound + 1].count()
         if bounded <= self.count_bound:
             return bounded
@@ -179,9 +182,9 @@ def filter_pk_in(queryset: QuerySet[Any], ids: list[int]) -> QuerySet[Any]:
 KNOWN_COUNT_ATTRIBUTE = "injaaz_known_result_count"
 
 
-def remember_result_count(request: HttpRequest, count: int) -> None:
-    """Tell ``get_paginator`` the count a search already established (no second count query)."""
-    setattr(request, KNOWN_COUNT_ATTRIBUTE, count)
+def remember_result_count(request: HttpRequest, count: int, *, at_least: bool = False) -> None:
+    """Tell ``get_paginator`` what a search already learnt: the exact count, or a lower bound of it."""
+    setattr(request, KNOWN_COUNT_ATTRIBUTE, (count, at_least))
 
 
 class FastChangelistMixin:
@@ -204,9 +207,16 @@ class FastChangelistMixin:
         orphans: int = 0,
         allow_empty_first_page: bool = True,
     ) -> Paginator:
-        known_count = getattr(request, KNOWN_COUNT_ATTRIBUTE, None)
+        count, at_least = getattr(request, KNOWN_COUNT_ATTRIBUTE, (None, False))
         if issubclass(self.paginator, EstimatedCountPaginator):
-            return self.paginator(queryset, per_page, orphans, allow_empty_first_page, known_count=known_count)
+            return self.paginator(
+                queryset,
+                per_page,
+                orphans,
+                allow_empty_first_page,
+                known_count=None if at_least else count,
+                count_at_least=count if at_least else None,
+            )
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def change_link(self, obj: models.Model, label: Any) -> SafeString:

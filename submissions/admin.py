@@ -153,6 +153,7 @@ class SubmissionAdmin(AuditedAdminMixin, FastChangelistMixin, admin.ModelAdmin[S
         if len(ids) <= SEARCH_IDS_LIMIT:
             remember_result_count(request, len(ids))
             return filter_pk_in(queryset, ids), False
+        remember_result_count(request, len(ids), at_least=True)
         return matches, False
 
     @admin.display(description="Submission id", ordering="submission_id")

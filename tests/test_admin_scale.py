@@ -86,6 +86,22 @@ class TestCounts:
         response = client.get(reverse("admin:submissions_submission_changelist"))
         assert "about 300 submissions" in " ".join(response.text.split())
 
+    def test_a_common_search_term_is_estimated_within_five_queries(
+        self, staff_user: Any, client: Any, monkeypatch: Any, django_assert_max_num_queries: Any
+    ) -> None:
+        import submissions.admin
+
+        monkeypatch.setattr(submissions.admin, "SEARCH_IDS_LIMIT", 60)
+        bulk_submissions(300)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE submissions")
+        client.force_login(staff_user)
+        with django_assert_max_num_queries(5):
+            response = client.get(reverse("admin:submissions_submission_changelist"), {"q": "tower"})
+        assert response.context["cl"].paginator.count_is_estimate
+        assert response.context["cl"].result_count >= 61
+        assert len(response.context["cl"].result_list) == 100
+
     def test_deep_pages_hold_the_same_rows_as_offset_paging(self) -> None:
         bulk_submissions(260)
         ordered = Submission.objects.order_by("-created_at", "-id")
