@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0002_jobs_on_delete_cascade'),
+        ('jobs', '0003_jobs_failed_first_index'),
     ]
 
     operations = [
