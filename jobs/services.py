@@ -30,7 +30,6 @@ from django.utils import timezone
 from audit.services import Action, audit_record
 from jobs.errors import TransientStorageError, is_transient
 from jobs.models import Job, JobStatus
-from jobs.reports.content import ReportContent
 from jobs.reports.excel import build_workbook
 from jobs.reports.files import ReportFiles
 from jobs.reports.pdf import build_pdf
@@ -191,8 +190,6 @@ class _Run:
     attempt: int
     submission: Submission
     progress: Callable[[int], None]
-    content: ReportContent | None = None
-    names: dict[str, str] = field(default_factory=dict)
 
 
 def report_job_run(*, job_id: str, attempt: int = 1) -> None:
@@ -344,9 +341,20 @@ def job_submission(job: Job) -> Submission | None:
 
 
 def _submission_status(submission: Submission, status: str) -> None:
-    if submission.status != status:
-        submission.status = status
-        submission_save(submission)
+    """Mirror the job's outcome on the submission (pending → processing → completed/failed).
+
+    Bookkeeping only: if the submission cannot be saved (say, an old document the router refuses
+    to rewrite), the job's own outcome still stands, so the error is logged, not raised.
+    """
+    if submission.status == status:
+        return
+    previous, submission.status = submission.status, status
+    try:
+        with storage_atomic():
+            submission_save(submission)
+    except Exception:
+        submission.status = previous
+        logger.exception("Submission %s: status %s not recorded", submission.submission_id, status)
 
 
 # --- Reaping ---------------------------------------------------------------------------------

@@ -352,3 +352,29 @@ def test_an_imported_legacy_submission_of_any_shape_is_regenerated(path: Path, s
     token = job.pdf_url.rsplit("/", 1)[1]
     with default_storage.open(f"reports/{job.job_id}/{token}", "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+
+def test_the_reap_task_reaps(inspector: Any) -> None:
+    from jobs.tasks import reap_jobs
+
+    submission = hvac_submission(inspector, "sub_0000000b00b0", items=0)
+    job = Job.objects.get(submission=submission)
+    _stale(job, status="running", attempts=1)
+    assert reap_jobs.call() == {"requeued": [job.job_id], "failed": []}
+
+
+def test_a_submission_the_router_will_not_rewrite_still_gets_its_reports(
+    inspector: Any, legacy_dir: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The submission's status is bookkeeping: failing to save it does not fail the job."""
+    submission = hvac_submission(inspector, "sub_0000000b00b1", items=0)
+    job = Job.objects.get(submission=submission)
+
+    def refuse(submission: Submission) -> None:
+        raise ValueError("refusing to rewrite this document")
+
+    monkeypatch.setattr("jobs.services.submission_save", refuse)
+    report_job_run(job_id=job.job_id, attempt=1)
+    job.refresh_from_db()
+    submission.refresh_from_db()
+    assert (job.status, submission.status) == ("done", "pending")
