@@ -1,7 +1,7 @@
 """URL configuration: the admin, accounts, and each app's routes."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 
 from injaaz import views
@@ -13,4 +13,5 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("jobs/", include("jobs.urls")),
 ]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
 from audit.services import Action, audit_record
+from jobs.services import job_create, report_job_id_for
 from submissions.models import Submission
-from submissions.router import submission_save
+from submissions.router import storage_atomic, submission_save
 
 
-@transaction.atomic
+@storage_atomic
 def submission_create(
     *,
     actor: Any = None,
@@ -24,7 +23,11 @@ def submission_create(
     user: Any = None,
     submitted_by_ip: str = "",
 ) -> Submission:
-    """Create a submission and its ``submit_form`` audit row in one transaction."""
+    """Create a submission, its ``submit_form`` audit row and its report job in one transaction.
+
+    The report task is queued when the transaction commits (``jobs.services.job_create``).
+    """
+    job_id, form_data = report_job_id_for(module=module, form_data=form_data)
     submission = Submission(
         module=module,
         form_data=form_data,
@@ -43,4 +46,5 @@ def submission_create(
         resource=submission,
         details={"submission_id": submission.submission_id, "module": module},
     )
+    job_create(submission=submission, job_id=job_id)
     return submission

@@ -2,5 +2,10 @@
 
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "legacy" / "samples"
+# /work/main/tests or /work/wt/issue-N/tests: the first ancestor holding shared/legacy/samples.
+_HERE = Path(__file__).resolve()
+SAMPLES = next(
+    (parent / "shared" / "legacy" / "samples" for parent in _HERE.parents if (parent / "shared" / "legacy").is_dir()),
+    _HERE.parents[2] / "shared" / "legacy" / "samples",
+)
 GENERATED = SAMPLES / "generated"

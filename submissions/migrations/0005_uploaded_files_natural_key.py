@@ -25,6 +25,6 @@ def drop_index(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("submissions", "0003_legacy_import_ledger")]
+    dependencies = [("submissions", "0004_legacy_import_ledger")]
 
     operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
