@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from submissions.legacy.files import TEMP_SUFFIX
-
 CHUNK = 1 << 20
 
 
@@ -64,7 +62,7 @@ class _HashingReader:
 
 
 def tree_files(root: Path) -> list[Path]:
-    """Every regular file of the tree (links and in-flight atomic-write temporaries excluded), sorted."""
+    """Every regular file of the tree (links and hidden staged/temporary files excluded), sorted."""
     found: list[Path] = []
     for folder, directories, names in os.walk(root):
         directories.sort()
@@ -72,8 +70,8 @@ def tree_files(root: Path) -> list[Path]:
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-                continue
+            if name.startswith("."):
+                continue  # Injaaz's own staged and temporary files, not records
             found.append(path)
     return found
 

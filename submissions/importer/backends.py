@@ -366,6 +366,9 @@ class PostgresBackend:
     def _write_batch(self, submissions: list[ParsedSubmission]) -> list[Outcome]:
         ids = [item.submission_id for item in submissions]
         with transaction.atomic(), connection.cursor() as cursor:
+            # Emptied on commit anyway; explicit for a caller that runs the import inside its own
+            # transaction (tests), where no batch ever commits.
+            cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
             raw = cursor.cursor
             with raw.copy(f"COPY _imp_sub ({_SUB_COLUMNS}) FROM STDIN") as copy:
                 copy.write(b"".join(item.copy_row for item in submissions))
@@ -408,6 +411,7 @@ class PostgresBackend:
     def finish_jobs(self) -> list[Outcome]:
         """Jobs whose submission was not in this run's files: linked if it is in the database, else orphans."""
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE _imp_bjobs")
             cursor.execute(_TAKE_ALL_JOBS)
             self._link_jobs(cursor, _ALL_PARENTS)
             cursor.execute(_LEDGER)

@@ -27,7 +27,6 @@ from django.db import connection
 from submissions.importer.backends import Backend, OrmBackend, Outcome, PostgresBackend
 from submissions.importer.pool import Chunk, ChunkPool
 from submissions.importer.worker import ChunkResult, ParsedJob, ParsedSubmission, WorkerConfig
-from submissions.legacy.files import TEMP_SUFFIX
 
 DEFAULT_BATCH_SIZE = 2000
 DEFAULT_SIZE_CAP = 5 * 1024 * 1024
@@ -102,7 +101,8 @@ def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str
     """Sorted relative paths of the JSON files of one folder, and the entries that are not.
 
     Reported, not read: sub-folders, files not ending in ``.json``, links pointing outside the
-    tree. Skipped silently: Injaaz's own in-flight atomic-write temporaries (``.<name>.tmp``).
+    tree. Skipped silently: hidden files, which are Injaaz's own in-flight staged and temporary
+    files (``submissions.legacy.files``/``store``: they start with ``.``).
     """
     base = root / folder
     if not base.is_dir():
@@ -114,8 +114,8 @@ def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str
         for entry in entries:
             name = entry.name
             relpath = f"{folder}/{name}"
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-                continue
+            if name.startswith("."):
+                continue  # Injaaz's own staged and temporary files (atomic writes); the old app wrote none
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
                 if os.path.commonpath([real_root, target]) != real_root:

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             older_than = parse_duration(options["older_than"])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        tree = None if options["no_files"] else (options["path"] or Path(settings.INJAAZ_LEGACY_DIR))
+        tree = None if options["no_files"] else Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
         with transaction.atomic():
             summary = cleanup_jobs(older_than=older_than, tree=tree, dry_run=options["dry_run"], now=timezone.now())
             if not options["dry_run"]:

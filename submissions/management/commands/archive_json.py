@@ -30,10 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="parser processes for the verification")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root: Path = options["path"] or Path(settings.INJAAZ_LEGACY_DIR)
+        root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
-        output: Path = options["output"]
+        output = Path(options["output"])
         if output.resolve().is_relative_to(root.resolve()):
             raise CommandError("--output must be outside the tree being archived")
         check = verify(root, workers=max(0, options["workers"]))

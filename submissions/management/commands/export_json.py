@@ -35,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count what would be written, write nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        output: Path = options["output"] or Path(settings.INJAAZ_LEGACY_DIR)
+        output = Path(options["output"] or settings.INJAAZ_LEGACY_DIR)
         if output.exists() and not output.is_dir():
             raise CommandError(f"{output} is not a directory")
         since = parse_since(options["since"]) if options["since"] else None

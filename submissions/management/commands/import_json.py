@@ -60,7 +60,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress output")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root: Path = options["path"] or Path(settings.INJAAZ_LEGACY_DIR)
+        root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         if options["batch_size"] < 1 or options["workers"] < 0:
@@ -73,7 +73,8 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             size_cap=options["max_file_size"],
         )
-        report: TextIO | None = options["report"].open("w", encoding="utf-8") if options["report"] else None
+        report_path = Path(options["report"]) if options["report"] else None
+        report: TextIO | None = report_path.open("w", encoding="utf-8") if report_path else None
         problems = {"failed": 0}
 
         def on_problem(path: str, reason: str, kind: str) -> None:
@@ -108,6 +109,6 @@ class Command(BaseCommand):
             summary.submissions.failed + summary.jobs.failed + summary.submissions.conflicts + summary.jobs.conflicts
         )
         if not_imported:
-            hint = f" (see {options['report']})" if options["report"] else " (use --report FILE for the list)"
+            hint = f" (see {report_path})" if report_path else " (use --report FILE for the list)"
             raise CommandError(f"{not_imported} files were not imported{hint}", returncode=1)
         self.stdout.write(self.style.SUCCESS("Every file is in the database."))

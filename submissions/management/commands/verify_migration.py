@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="parser processes (0: parse in this process)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root: Path = options["path"] or Path(settings.INJAAZ_LEGACY_DIR)
+        root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         result = verify(root, workers=max(0, options["workers"]))
