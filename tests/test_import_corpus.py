@@ -52,7 +52,9 @@ def test_every_shape_imports_and_every_bad_file_is_reported(corpus: Corpus, tmp_
     assert err == f"10 files were not imported (see {report})"
 
     problems = [json.loads(line) for line in report.read_text().splitlines()]
-    failed = {Path(p["path"]).relative_to(corpus.root).as_posix(): p["reason"] for p in problems if p["kind"] == "failed"}
+    failed = {
+        Path(p["path"]).relative_to(corpus.root).as_posix(): p["reason"] for p in problems if p["kind"] == "failed"
+    }
     assert set(failed) == set(BAD_FILES)
     for path, fragment in BAD_FILES.items():
         assert fragment in failed[path], (path, failed[path])
@@ -63,15 +65,16 @@ def test_every_shape_imports_and_every_bad_file_is_reported(corpus: Corpus, tmp_
     linked = {job_id for job_id, submission_id in corpus.jobs.items() if submission_id}
     assert set(Job.objects.values_list("job_id", flat=True)) == linked
     shapes = Counter(
-        Submission.objects.filter(submission_id=sid).values_list("module", flat=True).get()
-        == MODULE_OF_SHAPE[shape]
+        Submission.objects.filter(submission_id=sid).values_list("module", flat=True).get() == MODULE_OF_SHAPE[shape]
         for sid, shape in corpus.submissions.items()
     )
     assert shapes == Counter({True: len(corpus.submissions)})
     assert UploadedFile.objects.filter(file_type="signature", cloudinary_url__startswith="embedded:sha256:").exists()
-    assert UploadedFile.objects.filter(cloudinary_url__startswith="https://res.cloudinary.com/").exclude(
-        cloudinary_public_id=""
-    ).exists()
+    assert (
+        UploadedFile.objects.filter(cloudinary_url__startswith="https://res.cloudinary.com/")
+        .exclude(cloudinary_public_id="")
+        .exists()
+    )
     # Non-ASCII text came through (the files hold it \\u-escaped).
     assert Submission.objects.filter(site_name="برج الخليفة").exists()
 
@@ -113,7 +116,13 @@ def test_orphan_jobs_are_reported_but_do_not_fail_the_run(tmp_path: Path) -> Non
     root = tmp_path / "generated"
     (root / "submissions").mkdir(parents=True)
     (root / "jobs").mkdir()
-    job = {"job_id": "job_0000000000aa", "state": "done", "progress": 100, "results": {}, "meta": {"submission_id": "sub_0000000000bb"}}
+    job = {
+        "job_id": "job_0000000000aa",
+        "state": "done",
+        "progress": 100,
+        "results": {},
+        "meta": {"submission_id": "sub_0000000000bb"},
+    }
     (root / "jobs" / "job_0000000000aa.json").write_text(json.dumps(job))
     report = tmp_path / "report.jsonl"
     out, _, status = import_tree(root, report=str(report))

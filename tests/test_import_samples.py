@@ -71,7 +71,9 @@ FILES = {
 BASE = "http://127.0.0.1:5057/generated/"
 HVAC_ERROR = "[Errno 2] No such file or directory: '/srv/injaaz/generated/HVAC_MEP_Bldg_4/5_20261125_173621.xlsx'"
 CIVIL_ERROR = "[Errno 2] No such file or directory: '/srv/injaaz/generated/Civil_Villa_4/5_20261125_173622.xlsx'"
-CLEANING_ERROR = "[Errno 2] No such file or directory: '/srv/injaaz/generated/Cleaning_Assessment_A/B_20261125_173623.xlsx'"
+CLEANING_ERROR = (
+    "[Errno 2] No such file or directory: '/srv/injaaz/generated/Cleaning_Assessment_A/B_20261125_173623.xlsx'"
+)
 
 
 def reports(excel: str, pdf: str) -> tuple[str, str]:

@@ -26,6 +26,7 @@ per file is a few microseconds of SQL, not a round trip. ``OrmBackend`` does the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -471,11 +472,25 @@ class OrmBackend:
     def write_batch(self, submissions: list[ParsedSubmission]) -> list[Outcome]:
         if not submissions:
             return []
+        failed: list[Outcome] = []
+        storable: list[ParsedSubmission] = []
+        for item in submissions:
+            try:
+                json.dumps(item.document, allow_nan=False)
+            except ValueError as error:  # NaN/Infinity: Python's JSON, not JSON; databases refuse it
+                reason = f"the database refused it: not valid JSON ({error})"
+                failed.append(
+                    Outcome("submission", item.path, item.submission_id, "failed", item.module, item.changed, reason)
+                )
+            else:
+                storable.append(item)
+        if not storable:
+            return failed
         with transaction.atomic():
-            outcomes = self._write_batch(submissions)
+            outcomes = self._write_batch(storable)
             if self.dry_run:
                 transaction.set_rollback(True)
-        return outcomes
+        return failed + outcomes
 
     def _write_batch(self, parsed: list[ParsedSubmission]) -> list[Outcome]:
         ids = [item.submission_id for item in parsed]
