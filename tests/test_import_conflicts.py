@@ -153,6 +153,4 @@ def test_rows_the_database_refuses_are_reported_and_the_rest_imported(tmp_path: 
         # SQLite stores the NUL character; NaN is not JSON anywhere.
         assert out[0] == "Submissions: 3 total, 2 imported, 0 already present, 0 conflicts, 1 failed"
         reason = json.loads(report.read_text())["reason"]
-        assert (
-            reason == "the database refused it: not valid JSON (Out of range float values are not JSON compliant)"
-        )
+        assert reason == "the database refused it: not valid JSON (Out of range float values are not JSON compliant)"
