@@ -97,7 +97,7 @@ def test_verify_lists_unreadable_files_without_failing(tmp_path: Path) -> None:
 @pytest.mark.django_db
 def test_archive_refuses_while_records_are_missing(tmp_path: Path) -> None:
     root = sample_tree(tmp_path)
-    out, err, status = run("archive_json", str(root), output=str(tmp_path / "archives"), workers=0)
+    _, err, status = run("archive_json", str(root), output=str(tmp_path / "archives"), workers=0)
     assert status == 1
     assert err == (
         "refusing to archive: verify_migration finds 26 records of the tree missing from the database or different "
