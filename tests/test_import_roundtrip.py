@@ -51,15 +51,15 @@ def test_samples_round_trip(tmp_path: Path) -> None:
     # Exporting again writes nothing; importing the export into an empty database gives the same rows.
     out, _, _ = run("export_json", output=str(out_dir))
     assert out == [f"Exported to {out_dir}: submissions 0 written, 13 unchanged; jobs 0 written, 13 unchanged"]
-    before = snapshot()
+    first = snapshot()
     for model in (Job, Submission, ImportLedgerEntry):
         model.objects.all().delete()
     import_tree(out_dir, update=True)
-    after = snapshot()
-    assert after["submissions"] == before["submissions"]
-    assert after["jobs"] == before["jobs"]
+    second = snapshot()
+    assert second["submissions"] == first["submissions"]
+    assert second["jobs"] == first["jobs"]
     # Sizes of local uploads come from uploads/, which an export does not write.
-    assert [row[:5] + row[6:] for row in after["files"]] == [row[:5] + row[6:] for row in before["files"]]
+    assert [row[:5] + row[6:] for row in second["files"]] == [row[:5] + row[6:] for row in first["files"]]
     assert AuditLog.objects.filter(action="export_json").count() == 2
 
 

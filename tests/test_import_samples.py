@@ -280,9 +280,10 @@ def test_ledger_and_audit(imported: list[str]) -> None:
     assert entries["jobs/job_88f1d2ac5c91.json"].kind == "job"
     log = AuditLog.objects.get()
     assert (log.action, log.resource_type) == ("import_json", "legacy_tree")
-    assert log.details["submissions"]["imported"] == 13
-    assert log.details["jobs"]["imported"] == 13
-    assert log.details["by_module"] == {"civil": 4, "cleaning": 4, "hvac_mep": 5}
+    details = log.details or {}
+    assert details["submissions"]["imported"] == 13
+    assert details["jobs"]["imported"] == 13
+    assert details["by_module"] == {"civil": 4, "cleaning": 4, "hvac_mep": 5}
 
 
 @pytest.mark.django_db

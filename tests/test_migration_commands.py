@@ -34,8 +34,7 @@ def test_verify_passes_after_import(tmp_path: Path) -> None:
         PASSED,
     ]
     assert status == 0
-    log = AuditLog.objects.get(action="verify_migration")
-    assert log.details["ok"] is True
+    assert (AuditLog.objects.get(action="verify_migration").details or {})["ok"] is True
 
 
 @pytest.mark.django_db
@@ -132,7 +131,7 @@ def test_archive_writes_checks_and_removes(tmp_path: Path) -> None:
         assert member is not None and json.loads(member.read())["site_name"] == "Tower A"
     assert not [p for p in root.rglob("*") if p.is_file()]
     assert (root / "submissions").is_dir()  # the layout stays
-    details = AuditLog.objects.get(action="archive_json").details
+    details = AuditLog.objects.get(action="archive_json").details or {}
     assert (details["files"], details["removed"], details["forced"]) == (len(files), len(files), False)
 
 
@@ -144,7 +143,7 @@ def test_archive_keep_and_force(tmp_path: Path) -> None:
     assert "WARNING: --force: archiving although verify_migration finds 26 records" in err
     assert out[-1] == "Files kept (--keep)."
     assert len(list((root / "submissions").iterdir())) == 13
-    assert AuditLog.objects.get(action="archive_json").details["forced"] is True
+    assert (AuditLog.objects.get(action="archive_json").details or {})["forced"] is True
     assert run("archive_json", str(root), output=str(root / "inside"), workers=0, force=True)[2] == 1
 
 
@@ -183,7 +182,7 @@ def test_cleanup_removes_finished_jobs_past_retention(tmp_path: Path) -> None:
     assert not (root / "jobs" / "job_1b616276793f.json").exists()
     assert (root / "jobs" / "job_b2f4a6184254.json").exists()
     assert (root / "jobs" / "job_00000000beef.json").exists()
-    assert AuditLog.objects.get(action="cleanup_jobs").details["database"] == 2
+    assert (AuditLog.objects.get(action="cleanup_jobs").details or {})["database"] == 2
 
 
 @pytest.mark.django_db
