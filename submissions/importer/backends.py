@@ -63,7 +63,7 @@ class ImportBusyError(RuntimeError):
     pass
 
 
-_COPY_CONTEXT = re.compile(r"COPY (_imp_\w+), line (\d+)")
+_COPY_CONTEXT = re.compile(r"COPY (\w+), line (\d+)")
 
 
 def _rejected_line(error: psycopg.Error) -> tuple[str, int] | None:
@@ -135,6 +135,17 @@ _TAKE_ALL_JOBS = f"""
 WITH taken AS (DELETE FROM _imp_jobs RETURNING {_JOB_COLUMNS})
 INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
 """
+
+_BEST_JOBS = """
+SELECT DISTINCT ON (submission_id) submission_id, module, status, created_at
+FROM _imp_bjobs ORDER BY submission_id, created_at DESC NULLS LAST, job_id DESC
+"""
+_DIRECT_COLUMNS = (
+    "id, submission_id, module, status, site_name, visit_date, created_at, updated_at, submitted_by_ip, form_data"
+)
+_DIRECT_FILE_COLUMNS = (
+    "submission_id, cloudinary_url, cloudinary_public_id, file_type, original_filename, file_size, uploaded_at"
+)
 
 _STATUS_CASE = "CASE b.status " + " ".join(
     f"WHEN '{job}' THEN '{submission}'" for job, submission in JOB_TO_SUBMISSION_STATUS.items()
@@ -354,47 +365,117 @@ class PostgresBackend:
 
     @staticmethod
     def _submission_index(submissions: list[ParsedSubmission], table: str, line: int) -> int | None:
-        if table == "_imp_sub":
+        """The submission behind line ``line`` of a refused ``COPY`` (both paths copy in list order)."""
+        if table in ("_imp_sub", "submissions"):
             return line - 1 if line <= len(submissions) else None
-        if table == "_imp_files":
+        if table in ("_imp_files", "uploaded_files"):
             seen = 0
             for index, item in enumerate(submissions):
-                seen += item.copy_files.count(b"\\n")
+                seen += item.copy_files.count(b"\n")
                 if line <= seen:
                     return index
         return None
 
     def _write_batch(self, submissions: list[ParsedSubmission]) -> list[Outcome]:
+        submissions.sort(key=lambda item: item.submission_id)  # row ids follow the ids' order, both paths
         ids = [item.submission_id for item in submissions]
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Emptied on commit anyway; explicit for a caller that runs the import inside its own
-            # transaction (tests), where no batch ever commits.
-            cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
-            raw = cursor.cursor
-            with raw.copy(f"COPY _imp_sub ({_SUB_COLUMNS}) FROM STDIN") as copy:
-                copy.write(b"".join(item.copy_row for item in submissions))
-            file_rows = b"".join(item.copy_files for item in submissions)
-            if file_rows:
-                with raw.copy(f"COPY _imp_files ({_FILE_COLUMNS}) FROM STDIN") as copy:
-                    copy.write(file_rows)
-            cursor.execute(_TAKE_BATCH_JOBS, [ids])
-            cursor.execute(_INSERT_SUBMISSIONS)
-            if cursor.rowcount < len(submissions):
-                cursor.execute(_CLASSIFY_SUBMISSIONS, [ids])
-                if self.update:
-                    cursor.execute(_UPDATE_SUBMISSIONS)
-                    cursor.execute(_DELETE_STALE_FILES)
-            if file_rows:
-                cursor.execute(_INSERT_FILES.format(outcome="imported", on_conflict=""))
-                if self.update:
-                    conflict = "ON CONFLICT (submission_id, md5(cloudinary_url)) DO NOTHING"
-                    cursor.execute(_INSERT_FILES.format(outcome="updated", on_conflict=conflict))
-            self._link_jobs(cursor, _BATCH_PARENTS)
-            cursor.execute(_LEDGER)
-            cursor.execute(_SUBMISSION_OUTCOMES)
-            outcomes = [Outcome("submission", *row) for row in cursor.fetchall()]
-            cursor.execute(_JOB_OUTCOMES)
-            outcomes += [Outcome("job", *row) for row in cursor.fetchall()]
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Emptied on commit anyway; explicit for a caller that runs the import inside its own
+                # transaction (tests), where no batch ever commits.
+                cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
+                cursor.execute(_TAKE_BATCH_JOBS, [ids])
+                cursor.execute("SELECT 1 FROM submissions WHERE submission_id = ANY(%s) LIMIT 1", [ids])
+                if cursor.fetchone() is None:
+                    self._copy_new(cursor, submissions)
+                else:
+                    self._stage_and_merge(cursor, submissions, ids)
+                return self._finish_batch(cursor)
+        except psycopg.errors.UniqueViolation:
+            # A submission with one of these ids was saved (dual write) since the check: merge instead.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
+                cursor.execute(_TAKE_BATCH_JOBS, [ids])
+                self._stage_and_merge(cursor, submissions, ids)
+                return self._finish_batch(cursor)
+
+    def _copy_new(self, cursor: Any, submissions: list[ParsedSubmission]) -> None:
+        """No submission of the batch exists yet: COPY straight into the tables (the common case)."""
+        cursor.execute(_BEST_JOBS)
+        best = {row[0]: row[1:] for row in cursor.fetchall()}  # id -> (module, status, created_at)
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('submissions', 'id')) FROM generate_series(1, %s)",
+            [len(submissions)],
+        )
+        row_ids = sorted(row[0] for row in cursor.fetchall())
+        now = timezone.now().isoformat().encode()
+        rows: list[bytes] = []
+        staged: list[bytes] = []
+        files: list[bytes] = []
+        for row_id, item in zip(row_ids, submissions, strict=True):
+            # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip, changed, form.
+            fields = item.copy_row.split(b"\t", 11)
+            job = best.get(item.submission_id)
+            module = (job[0] if job and job[0] else item.module).encode()
+            status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
+            created = (
+                fields[7] if fields[7] != b"\\N" else (job[2].isoformat().encode() if job and job[2] else fields[8])
+            )
+            number = str(row_id).encode()
+            rows.append(
+                b"\t".join(
+                    (number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[11])
+                )
+            )
+            staged.append(
+                b"\t".join(
+                    (fields[0], fields[1], fields[2], fields[3], module, fields[10], b"imported", number, created)
+                )
+                + b"\n"
+            )
+            if item.copy_files:
+                for line in item.copy_files.splitlines():
+                    rest = line.split(b"\t", 2)[2]  # url, public id, type, name, size
+                    files.append(b"\t".join((number, rest, created)) + b"\n")
+        raw = cursor.cursor
+        with raw.copy(f"COPY submissions ({_DIRECT_COLUMNS}) FROM STDIN") as copy:
+            copy.write(b"".join(rows))
+        if files:
+            with raw.copy(f"COPY uploaded_files ({_DIRECT_FILE_COLUMNS}) FROM STDIN") as copy:
+                copy.write(b"".join(files))
+        with raw.copy(
+            "COPY _imp_sub (path, file_hash, size, submission_id, module, changed, outcome, db_id, created_at) FROM STDIN"
+        ) as copy:
+            copy.write(b"".join(staged))
+
+    def _stage_and_merge(self, cursor: Any, submissions: list[ParsedSubmission], ids: list[str]) -> None:
+        """Some submissions exist: stage the batch and merge it (present, conflict, --update)."""
+        raw = cursor.cursor
+        with raw.copy(f"COPY _imp_sub ({_SUB_COLUMNS}) FROM STDIN") as copy:
+            copy.write(b"".join(item.copy_row for item in submissions))
+        file_rows = b"".join(item.copy_files for item in submissions)
+        if file_rows:
+            with raw.copy(f"COPY _imp_files ({_FILE_COLUMNS}) FROM STDIN") as copy:
+                copy.write(file_rows)
+        cursor.execute(_INSERT_SUBMISSIONS)
+        if cursor.rowcount < len(submissions):
+            cursor.execute(_CLASSIFY_SUBMISSIONS, [ids])
+            if self.update:
+                cursor.execute(_UPDATE_SUBMISSIONS)
+                cursor.execute(_DELETE_STALE_FILES)
+        if file_rows:
+            cursor.execute(_INSERT_FILES.format(outcome="imported", on_conflict=""))
+            if self.update:
+                conflict = "ON CONFLICT (submission_id, md5(cloudinary_url)) DO NOTHING"
+                cursor.execute(_INSERT_FILES.format(outcome="updated", on_conflict=conflict))
+
+    def _finish_batch(self, cursor: Any) -> list[Outcome]:
+        self._link_jobs(cursor, _BATCH_PARENTS)
+        cursor.execute(_LEDGER)
+        cursor.execute(_SUBMISSION_OUTCOMES)
+        outcomes = [Outcome("submission", *row) for row in cursor.fetchall()]
+        cursor.execute(_JOB_OUTCOMES)
+        outcomes += [Outcome("job", *row) for row in cursor.fetchall()]
         return outcomes
 
     def _link_jobs(self, cursor: Any, parents: str) -> None:
