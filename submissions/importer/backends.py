@@ -409,50 +409,48 @@ class PostgresBackend:
         )
         row_ids = sorted(row[0] for row in cursor.fetchall())
         now = timezone.now().isoformat().encode()
-        rows: list[bytes] = []
         staged: list[bytes] = []
         files: list[bytes] = []
-        for row_id, item in zip(row_ids, submissions, strict=True):
-            # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip, changed, form.
-            fields = item.copy_row.split(b"\t", 11)
-            job = best.get(item.submission_id)
-            module = (job[0] if job and job[0] else item.module).encode()
-            status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
-            created = (
-                fields[7] if fields[7] != b"\\N" else (job[2].isoformat().encode() if job and job[2] else fields[8])
-            )
-            number = str(row_id).encode()
-            rows.append(
-                b"\t".join(
-                    (number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[11])
+        raw = cursor.cursor
+        with raw.copy(f"COPY submissions ({_DIRECT_COLUMNS}) FROM STDIN") as copy:
+            for row_id, item in zip(row_ids, submissions, strict=True):
+                # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip,
+                # changed, form (see worker.parse_submission); rows are streamed, not joined, to keep memory flat.
+                fields = item.copy_row.split(b"\t", 11)
+                job = best.get(item.submission_id)
+                module = (job[0] if job and job[0] else item.module).encode()
+                status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
+                created = fields[7]
+                if created == b"\\N":
+                    created = job[2].isoformat().encode() if job and job[2] else fields[8]
+                number = str(row_id).encode()
+                copy.write(
+                    b"\t".join((number, fields[3], module, status, fields[5], fields[6], created, now, fields[9]))
                 )
-            )
-            staged.append(
-                b"\t".join(
-                    (fields[0], fields[1], fields[2], fields[3], module, fields[10], b"imported", number, created)
+                copy.write(b"\t")
+                copy.write(fields[11])
+                staged.append(
+                    b"\t".join(
+                        (fields[0], fields[1], fields[2], fields[3], module, fields[10], b"imported", number, created)
+                    )
+                    + b"\n"
                 )
-                + b"\n"
-            )
-            if item.copy_files:
                 for line in item.copy_files.splitlines():
                     rest = line.split(b"\t", 2)[2]  # url, public id, type, name, size
                     files.append(b"\t".join((number, rest, created)) + b"\n")
-        raw = cursor.cursor
-        with raw.copy(f"COPY submissions ({_DIRECT_COLUMNS}) FROM STDIN") as copy:
-            copy.write(b"".join(rows))
         if files:
             with raw.copy(f"COPY uploaded_files ({_DIRECT_FILE_COLUMNS}) FROM STDIN") as copy:
                 copy.write(b"".join(files))
-        with raw.copy(
-            "COPY _imp_sub (path, file_hash, size, submission_id, module, changed, outcome, db_id, created_at) FROM STDIN"
-        ) as copy:
+        columns = "path, file_hash, size, submission_id, module, changed, outcome, db_id, created_at"
+        with raw.copy(f"COPY _imp_sub ({columns}) FROM STDIN") as copy:
             copy.write(b"".join(staged))
 
     def _stage_and_merge(self, cursor: Any, submissions: list[ParsedSubmission], ids: list[str]) -> None:
         """Some submissions exist: stage the batch and merge it (present, conflict, --update)."""
         raw = cursor.cursor
         with raw.copy(f"COPY _imp_sub ({_SUB_COLUMNS}) FROM STDIN") as copy:
-            copy.write(b"".join(item.copy_row for item in submissions))
+            for item in submissions:
+                copy.write(item.copy_row)
         file_rows = b"".join(item.copy_files for item in submissions)
         if file_rows:
             with raw.copy(f"COPY _imp_files ({_FILE_COLUMNS}) FROM STDIN") as copy:

@@ -2,7 +2,7 @@
 
 ``run_import(options, on_problem=..., on_progress=...)`` imports a legacy tree and returns an
 ``ImportSummary``. Problems (path, reason) are streamed to ``on_problem`` rather than kept, and
-at most ``2 * workers`` chunks are in flight, so memory does not grow with the tree (beyond the
+at most ``workers + 1`` chunks are in flight, so memory does not grow with the tree (beyond the
 sorted list of file names).
 
 Order of work:

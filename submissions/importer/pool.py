@@ -1,7 +1,7 @@
 """Worker processes for the importer: ordered results, a bounded number of chunks in flight.
 
 ``multiprocessing.Pool.imap`` reads its whole input ahead and queues every result, so memory
-would grow with the tree; ``ChunkPool.imap`` keeps at most ``2 * workers`` chunks in flight
+would grow with the tree; ``ChunkPool.imap`` keeps at most ``workers + 1`` chunks in flight
 and yields results in input order (the order the ledger and the resumable scan rely on).
 Workers are *spawned*, not forked: they share no database connection with the importer.
 With ``workers=0`` chunks are parsed in-process (tests, tiny trees).
@@ -53,7 +53,7 @@ class ChunkPool:
                 yield chunk, function(kind, chunk, self.config)
             return
         window: deque[tuple[Chunk, Any]] = deque()
-        limit = self.workers * 2
+        limit = self.workers + 1  # each worker busy, one result waiting: enough to keep them fed
         for chunk in chunks:
             window.append((chunk, self._pool.apply_async(function, (kind, chunk))))
             if len(window) >= limit:
