@@ -28,7 +28,7 @@ from submissions.importer.backends import Backend, OrmBackend, Outcome, Postgres
 from submissions.importer.pool import Chunk, ChunkPool
 from submissions.importer.worker import ChunkResult, ParsedJob, ParsedSubmission, WorkerConfig
 
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = 1000
 DEFAULT_SIZE_CAP = 5 * 1024 * 1024
 FOLDERS = {"submission": "submissions", "job": "jobs"}
 
