@@ -10,7 +10,8 @@ Both backends implement the same rules, one transaction per batch:
   ``meta.module`` first), ``status`` (from that job: done → completed, failed → failed,
   started/running → processing, no job → pending) and ``created_at`` (the document's own
   timestamp, else the job's, else the file's mtime);
-- its ``uploaded_files`` rows are inserted with it (natural key: submission + URL);
+- its ``uploaded_files`` rows are inserted with it (natural key: submission + URL, kept by the
+  importer);
 - a job is linked through ``meta.submission_id`` in the batch of its submission, or at the end
   when its submission was already in the database; a job whose submission is nowhere is an
   ``orphan``; an existing job with different fields is a ``conflict`` (or ``updated``);
@@ -195,16 +196,20 @@ WHERE s.outcome = 'updated' AND f.submission_id = s.db_id AND f.file_type IN ('p
   AND NOT EXISTS (SELECT 1 FROM _imp_files n WHERE n.submission_id = s.submission_id AND n.url = f.cloudinary_url)
 """
 
-# New submissions' rows cannot conflict (nobody else sees the submission before this commits, and
-# the worker removed duplicate URLs), so they skip ON CONFLICT's speculative insertion.
+# A file row's natural key is (submission, URL). New submissions' rows cannot collide (nobody else
+# sees the submission before this commits, and the worker removed duplicate URLs); an updated
+# submission keeps the rows it already has. The key is the importer's rule, not a constraint:
+# Injaaz itself may attach one URL twice.
+_KEEP_EXISTING_FILES = """
+  AND NOT EXISTS (SELECT 1 FROM uploaded_files u WHERE u.submission_id = s.db_id AND u.cloudinary_url = f.url)
+"""
 _INSERT_FILES = """
 INSERT INTO uploaded_files (submission_id, cloudinary_url, cloudinary_public_id, file_type, original_filename,
                             file_size, uploaded_at)
 SELECT s.db_id, f.url, f.public_id, f.file_type, f.original_filename, f.file_size, s.created_at
 FROM _imp_files f JOIN _imp_sub s ON s.submission_id = f.submission_id
-WHERE s.outcome = '{outcome}'
+WHERE s.outcome = '{outcome}' {keep_existing}
 ORDER BY s.db_id, f.position
-{on_conflict}
 """
 
 # {parents}: where a job finds its submission's row id, as (submission_id, id): the batch's
@@ -462,10 +467,9 @@ class PostgresBackend:
                 cursor.execute(_UPDATE_SUBMISSIONS)
                 cursor.execute(_DELETE_STALE_FILES)
         if file_rows:
-            cursor.execute(_INSERT_FILES.format(outcome="imported", on_conflict=""))
+            cursor.execute(_INSERT_FILES.format(outcome="imported", keep_existing=""))
             if self.update:
-                conflict = "ON CONFLICT (submission_id, md5(cloudinary_url)) DO NOTHING"
-                cursor.execute(_INSERT_FILES.format(outcome="updated", on_conflict=conflict))
+                cursor.execute(_INSERT_FILES.format(outcome="updated", keep_existing=_KEEP_EXISTING_FILES))
 
     def _finish_batch(self, cursor: Any) -> list[Outcome]:
         self._link_jobs(cursor, _BATCH_PARENTS)
@@ -623,10 +627,12 @@ class OrmBackend:
         files: list[UploadedFile] = []
         for item, _ in new_rows + updated_rows:
             row = saved[item.submission_id]
+            kept: set[str] = set()
             if item.submission_id in updated_ids:
                 UploadedFile.objects.filter(submission=row, file_type__in=["photo", "signature"]).exclude(
                     cloudinary_url__in=[ref.url for ref in item.refs]
                 ).delete()
+                kept = set(UploadedFile.objects.filter(submission=row).values_list("cloudinary_url", flat=True))
             files += [
                 UploadedFile(
                     submission=row,
@@ -638,8 +644,9 @@ class OrmBackend:
                     uploaded_at=row.created_at,
                 )
                 for ref in item.refs
+                if ref.url not in kept
             ]
-        UploadedFile.objects.bulk_create(files, ignore_conflicts=True)
+        UploadedFile.objects.bulk_create(files)
         by_path = {item.path: item for item in parsed}
         self._ledger(
             [

@@ -10,7 +10,8 @@
   for it), file type ``signature``, and the decoded size. ``--copy-uploads`` decodes it into
   storage and replaces the marker with the stored file's URL.
 
-The natural key of a row is (submission, URL) (``uq_uploaded_files_submission_url``).
+The natural key of a row is (submission, URL): one row per URL per submission, which the importer
+keeps (no database constraint: Injaaz itself may attach one URL twice).
 """
 
 from __future__ import annotations
