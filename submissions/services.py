@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
 from audit.services import Action, audit_record
-from submissions.models import Submission
+from submissions.models import Submission, UploadedFile
 from submissions.router import submission_save
+
+
+class SubmissionFilesUnavailableError(Exception):
+    """A photo the form refers to is no longer waiting for a submission (used or removed)."""
 
 
 @transaction.atomic
@@ -23,8 +28,20 @@ def submission_create(
     submission_id: str | None = None,
     user: Any = None,
     submitted_by_ip: str = "",
+    files: Sequence[UploadedFile] = (),
+    client_key: str | None = None,
+    content_hash: str = "",
 ) -> Submission:
-    """Create a submission and its ``submit_form`` audit row in one transaction."""
+    """Create a submission and its ``submit_form`` audit row in one transaction.
+
+    ``files``: its photos and signatures, already in storage. Saved rows are photos uploaded
+    ahead and waiting (no submission yet): they are claimed, and if one is no longer waiting
+    ``SubmissionFilesUnavailableError`` rolls everything back. Unsaved rows are written.
+    ``client_key`` / ``content_hash``: the idempotency key the client sent and a hash of what it
+    sent. The key is unique: a second create with it fails (``ValidationError``, or
+    ``IntegrityError`` when two race), so callers look it up first with
+    ``selectors.submission_for_client_key`` and answer a replay or a conflict.
+    """
     submission = Submission(
         module=module,
         form_data=form_data,
@@ -32,11 +49,14 @@ def submission_create(
         visit_date=visit_date,
         user=user if user is not None else (actor if getattr(actor, "is_authenticated", False) else None),
         submitted_by_ip=submitted_by_ip,
+        client_key=client_key or None,
+        content_hash=content_hash,
     )
     if submission_id is not None:
         submission.submission_id = submission_id
     submission.full_clean()
     submission_save(submission)
+    _files_attach(submission, files)
     audit_record(
         actor=actor,
         action=Action.SUBMIT_FORM,
@@ -44,3 +64,18 @@ def submission_create(
         details={"submission_id": submission.submission_id, "module": module},
     )
     return submission
+
+
+def _files_attach(submission: Submission, files: Sequence[UploadedFile]) -> None:
+    waiting = [row.pk for row in files if row.pk is not None]
+    if waiting:
+        claimed = UploadedFile.objects.filter(pk__in=waiting, submission__isnull=True).update(submission=submission)
+        if claimed != len(set(waiting)):
+            raise SubmissionFilesUnavailableError("A photo of this form was already used or removed; add it again.")
+    for row in files:
+        if row.pk is None:
+            row.submission = submission
+            row.full_clean(exclude=["submission", "uploaded_by"])
+            row.save()
+        else:
+            row.submission = submission
