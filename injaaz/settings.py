@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "submissions",
     "jobs",
     "audit",
+    "maintenance",
     "inspections",
 ]
 
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    "maintenance.middleware.MaintenanceModeMiddleware",
 ]
 
 ROOT_URLCONF = "injaaz.urls"

@@ -5,15 +5,32 @@ module and ``submissions.router`` read ``INJAAZ_STORAGE_PHASE`` / ``INJAAZ_JOB_S
 Jobs are ``jobs.models.Job`` instances either way (unsaved ones when they come from files).
 ``submission_id`` arguments are the public ``sub_...`` ids.
 
-Today: the database implementation; the legacy-file implementation is added by the
-legacy-store work.
+- ``DatabaseJobStore``: the ``jobs`` table (the default, ``INJAAZ_JOB_STORE=db``).
+- ``LegacyJobStore``: ``generated/jobs/job_<id>.json`` in the old job format, for the hybrid
+  option (``INJAAZ_JOB_STORE=json``) and for ``json`` phase (no database row to point at).
+  docs/LEGACY_STORE.md describes the file; ``cleanup_jobs`` enforces the 7-day retention
+  (``expired_job_files`` lists the candidates).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
-from jobs.models import Job
+from jobs.models import Job, JobStatus
+from submissions.legacy.files import dump_document
+from submissions.legacy.normalize import parse_timestamp
+from submissions.legacy.records import NormalizedJob
+from submissions.legacy.store import LegacyFileError, job_file_load, job_files, legacy_tree, write_on_commit
+from submissions.models import Submission
+from submissions.router import jobs_in_files, submission_get
+
+logger = logging.getLogger(__name__)
 
 
 class JobStore(Protocol):
@@ -47,5 +64,204 @@ class DatabaseJobStore:
         )
 
 
+# --- Legacy job files -------------------------------------------------------------------------
+
+# Job fields the file carries (``jobs.models.Job`` names).
+FILE_FIELDS = (
+    "status",
+    "progress",
+    "excel_url",
+    "pdf_url",
+    "error_message",
+    "created_at",
+    "started_at",
+    "completed_at",
+)
+
+
+def _epoch(value: dt.datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def job_results(*, status: str, excel_url: str, pdf_url: str, error_message: str) -> Any:
+    """The one ``results`` shape Injaaz writes (HVAC's): ``[]`` until there is something to say,
+    ``{"excel_url", "pdf_url"}`` once reports exist, ``{"error"}`` when the job failed."""
+    if status == JobStatus.FAILED:
+        return {"error": error_message or "failed"}
+    if status == JobStatus.DONE or excel_url or pdf_url:
+        return {"excel_url": excel_url, "pdf_url": pdf_url}
+    return []
+
+
+def job_document(*, job_id: str, values: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """A job file in the old format (FORMAT.md §2): compact JSON, epoch-float times.
+
+    Injaaz adds ``started_at`` (epoch float) when the job has started running; the old app
+    ignores unknown keys.
+    """
+    document: dict[str, Any] = {
+        "job_id": job_id,
+        "state": values["status"],
+        "progress": int(values["progress"]),
+        "results": job_results(
+            status=values["status"],
+            excel_url=values["excel_url"] or "",
+            pdf_url=values["pdf_url"] or "",
+            error_message=values["error_message"] or "",
+        ),
+        "meta": meta,
+        "created_at": _epoch(values["created_at"]),
+    }
+    if values.get("started_at") is not None:
+        document["started_at"] = _epoch(values["started_at"])
+    if values.get("completed_at") is not None:
+        document["completed_at"] = _epoch(values["completed_at"])
+    return document
+
+
+def _values_from_file(document: dict[str, Any], record: NormalizedJob) -> dict[str, Any]:
+    return {
+        "status": record.status,
+        "progress": record.progress,
+        "excel_url": record.excel_url,
+        "pdf_url": record.pdf_url,
+        "error_message": record.error_message,
+        "created_at": record.created_at,
+        "started_at": parse_timestamp(document.get("started_at")),
+        "completed_at": record.completed_at,
+    }
+
+
+def _meta_for(submission: Submission, created_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "submission_id": submission.submission_id,
+        "module": submission.module,
+        "created_at": created_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(),
+    }
+
+
+@contextlib.contextmanager
+def _jobs_lock() -> Iterator[None]:
+    """Serialises read-modify-write of job files across processes (readers need no lock)."""
+    folder = legacy_tree().jobs_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class LegacyJobStore:
+    """Job state in ``<INJAAZ_LEGACY_DIR>/jobs/job_<id>.json``.
+
+    Writes are staged and put in place when the surrounding transaction commits (at once outside
+    one), like submission files: a rolled-back submission leaves no job file behind.
+    """
+
+    def create(self, job: Job) -> None:
+        job.full_clean(exclude=["submission"])
+        submission = job.submission  # may be unsaved: a submission that lives in a file
+        values = {name: getattr(job, name) for name in FILE_FIELDS}
+        document = job_document(job_id=job.job_id, values=values, meta=_meta_for(submission, job.created_at))
+        with _jobs_lock():
+            path = legacy_tree().job_path(job.job_id)
+            if path.exists():
+                raise ValueError(f"job {job.job_id} already exists ({path})")
+            write_on_commit(path, dump_document(document, indent=None))
+
+    def update(self, job: Job, **changes: Any) -> None:
+        unknown = set(changes) - set(FILE_FIELDS)
+        if unknown:
+            raise ValueError(f"a job file does not keep {', '.join(sorted(unknown))}")
+        for name, value in changes.items():
+            setattr(job, name, value)
+        with _jobs_lock():
+            path = legacy_tree().job_path(job.job_id)
+            try:
+                _, document, record = job_file_load(path)
+            except LegacyFileError as error:
+                # Not in place yet (its creation commits with this transaction) or unreadable:
+                # the job in hand is then the whole truth.
+                log = logger.warning if path.exists() else logger.info
+                log("legacy job store: rewriting %s from the job in hand (%s)", path, error.reason)
+                values = {name: getattr(job, name) for name in FILE_FIELDS}
+                meta = _meta_for(job.submission, job.created_at)
+            else:
+                values = _values_from_file(document, record)
+                meta = document["meta"] if isinstance(document.get("meta"), dict) else {}
+            values.update(changes)
+            write_on_commit(path, dump_document(job_document(job_id=job.job_id, values=values, meta=meta), indent=None))
+
+    def get(self, job_id: str) -> Job | None:
+        try:
+            loaded = job_file_load(legacy_tree().job_path(job_id))
+        except LegacyFileError as error:
+            if not error.path.exists():
+                return None
+            raise
+        job = self._job(*loaded)
+        if loaded[2].submission_id:
+            submission = _submission_or_none(loaded[2].submission_id)
+            if submission is not None:
+                job.submission = submission
+        return job
+
+    def for_submission(self, submission_id: str) -> list[Job]:
+        needle = submission_id.encode()
+        found = []
+        for path in job_files():
+            try:
+                if needle not in path.read_bytes():
+                    continue  # cheap: most job files are about other submissions
+                loaded = job_file_load(path)
+            except (OSError, LegacyFileError) as error:
+                logger.warning("legacy job store: %s skipped while listing jobs of %s: %s", path, submission_id, error)
+                continue
+            if loaded[2].submission_id == submission_id:
+                found.append(self._job(*loaded))
+        submission = _submission_or_none(submission_id) if found else None
+        for job in found:
+            if submission is not None:
+                job.submission = submission
+        return sorted(found, key=lambda job: job.created_at, reverse=True)
+
+    @staticmethod
+    def _job(path: Path, document: dict[str, Any], record: NormalizedJob) -> Job:
+        values = _values_from_file(document, record)
+        if values["created_at"] is None:
+            values["created_at"] = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+        return Job(job_id=record.job_id, **values)
+
+
+def _submission_or_none(submission_id: str) -> Submission | None:
+    try:
+        return submission_get(submission_id)
+    except LegacyFileError as error:
+        logger.error("legacy job store: the job's submission cannot be read: %s", error)
+        return None
+
+
+def expired_job_files(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> list[Path]:
+    """Finished (done or failed) job files whose completion (else creation) is older than ``older_than``.
+
+    Unreadable job files are logged with their reason and not listed.
+    """
+    cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
+    expired = []
+    for path in job_files():
+        try:
+            _, _, record = job_file_load(path)
+        except LegacyFileError as error:
+            logger.warning("legacy job store: %s", error)
+            continue
+        finished_at = record.completed_at or record.created_at
+        if record.status in (JobStatus.DONE, JobStatus.FAILED) and finished_at is not None and finished_at < cutoff:
+            expired.append(path)
+    return expired
+
+
 def job_store() -> JobStore:
-    return DatabaseJobStore()
+    """The store for the current configuration, decided at call time (never cached)."""
+    return LegacyJobStore() if jobs_in_files() else DatabaseJobStore()

@@ -6,18 +6,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
-
 from audit.services import Action, audit_record
 from submissions.models import Submission, UploadedFile
-from submissions.router import submission_save
+from submissions.router import phase_plan, storage_atomic, submission_save
 
 
 class SubmissionFilesUnavailableError(Exception):
     """A photo the form refers to is no longer waiting for a submission (used or removed)."""
 
 
-@transaction.atomic
+@storage_atomic
 def submission_create(
     *,
     actor: Any = None,
@@ -67,6 +65,14 @@ def submission_create(
 
 
 def _files_attach(submission: Submission, files: Sequence[UploadedFile]) -> None:
+    if not phase_plan().writes_database:
+        # json phase: no submission row to point at. New rows (signatures) stay with their
+        # uploader like the photos do; the document's references are what tie them together.
+        for row in files:
+            if row.pk is None:
+                row.full_clean(exclude=["submission", "uploaded_by"])
+                row.save()
+        return
     waiting = [row.pk for row in files if row.pk is not None]
     if waiting:
         claimed = UploadedFile.objects.filter(pk__in=waiting, submission__isnull=True).update(submission=submission)

@@ -17,7 +17,15 @@ from jobs.models import Job
 from submissions.models import Submission, UploadedFile
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKS = ROOT.parent / "shared" / "checks" / "check_schema.py"
+# /work/main or a worktree /work/wt/issue-N: the first ancestor holding shared/checks.
+CHECKS = next(
+    (
+        parent / "shared" / "checks" / "check_schema.py"
+        for parent in ROOT.parents
+        if (parent / "shared" / "checks").is_dir()
+    ),
+    ROOT.parent / "shared" / "checks" / "check_schema.py",
+)
 
 
 def make_submission(**extra: Any) -> Submission:
@@ -163,6 +171,7 @@ def test_every_migration_unapplies_and_reapplies(scratch_database_url: str) -> N
     steps = [
         ["migrate", "--noinput"],
         ["migrate", "submissions", "zero", "--noinput"],
+        ["migrate", "maintenance", "zero", "--noinput"],
         ["migrate", "audit", "zero", "--noinput"],
         ["migrate", "accounts", "zero", "--noinput"],
         ["migrate", "--noinput"],

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
             raise CommandError("The demo login is only created on the embedded SQLite database.")
         if User.objects.filter(email=DEMO_EMAIL).exists():
-            self.stdout.write(f"Demo login {DEMO_EMAIL} already exists (reset it: manage.py changepassword {DEMO_EMAIL}).")
+            self.stdout.write(
+                f"Demo login {DEMO_EMAIL} already exists (reset it: manage.py changepassword {DEMO_EMAIL})."
+            )
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(DEMO_EMAIL, password, full_name="Demo Admin")

@@ -1,0 +1,183 @@
+"""The legacy ``generated/`` tree on disk: where its files are, reading them safely, writing them atomically.
+
+The old app wrote files in place (``open(path, "w")``), so a reader could catch a file empty or
+half-written (FORMAT.md, "Job files"). Injaaz writes through ``atomic_write_json``: a temporary
+file in the same folder, flushed and fsynced, then ``os.replace`` — a reader sees the old file or
+the new one, never a part. ``read_json_file`` turns every way a file can be unreadable into a
+``LegacyFormatError`` whose message says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from submissions.legacy.records import LegacyFormatError
+
+# The old app wrote a few KB per submission; a file far beyond that is not one of its documents.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+TEMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True)
+class LegacyTree:
+    """Paths of one legacy tree: ``submissions/sub_*.json``, ``jobs/job_*.json``, ``uploads/``, ``drafts/``."""
+
+    root: Path
+
+    @property
+    def submissions_dir(self) -> Path:
+        return self.root / "submissions"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.root / "jobs"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.root / "drafts"
+
+    def submission_path(self, submission_id: str) -> Path:
+        return self.submissions_dir / f"{submission_id}.json"
+
+    def job_path(self, job_id: str) -> Path:
+        return self.jobs_dir / f"{job_id}.json"
+
+    def upload_path_for_url(self, url: str) -> Path | None:
+        """The local file behind a ``/generated/uploads/<name>`` URL, if the URL has that form.
+
+        Only a plain file name directly in ``uploads/`` is accepted: no sub-folders, no ``..``.
+        """
+        prefix = "/generated/uploads/"
+        if not url.startswith(prefix):
+            return None
+        name = url[len(prefix) :]
+        if not name or "/" in name or "\\" in name or name in {".", ".."}:
+            return None
+        return self.uploads_dir / name
+
+    def submission_files(self) -> Iterator[Path]:
+        """Every entry of ``submissions/``, sorted by name (a resumable order)."""
+        yield from _sorted_entries(self.submissions_dir)
+
+    def job_files(self) -> Iterator[Path]:
+        yield from _sorted_entries(self.jobs_dir)
+
+
+def _sorted_entries(folder: Path) -> Iterator[Path]:
+    if not folder.is_dir():
+        return
+    names = sorted(entry.name for entry in os.scandir(folder))
+    for name in names:
+        yield folder / name
+
+
+def describe_json_error(text: str, error: json.JSONDecodeError) -> str:
+    # An unterminated string runs to the end of the text: the file was cut off mid-string.
+    if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
+        return f"truncated JSON: the document ends early (line {error.lineno}, column {error.colno})"
+    return f"invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+
+
+def parse_json_bytes(raw: bytes) -> dict[str, Any]:
+    """Parse a legacy file's bytes into a JSON object, or raise ``LegacyFormatError`` saying why."""
+    if not raw.strip():
+        raise LegacyFormatError("empty file" if not raw else "file holds only whitespace")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LegacyFormatError(f"not valid UTF-8: byte 0x{raw[error.start]:02x} at offset {error.start}") from error
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LegacyFormatError(describe_json_error(text, error)) from error
+    except RecursionError as error:
+        raise LegacyFormatError("invalid JSON: nested too deeply") from error
+    if not isinstance(document, dict):
+        raise LegacyFormatError(f"JSON is {_json_kind(document)}, not an object")
+    return document
+
+
+def read_json_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """Read one legacy JSON file. Raises ``LegacyFormatError`` (with the reason) for any bad file."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as error:
+        raise LegacyFormatError("file not found") from error
+    if size > max_bytes:
+        raise LegacyFormatError(f"file is {size} bytes, over the {max_bytes}-byte cap")
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError as error:
+        raise LegacyFormatError("is a directory, not a file") from error
+    except OSError as error:
+        raise LegacyFormatError(f"cannot be read: {error.strerror or error}") from error
+    return parse_json_bytes(raw)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def dump_document(document: dict[str, Any], *, indent: int | None = 2) -> bytes:
+    """Serialise as the old app did: ``json.dump`` with ``ensure_ascii=True``."""
+    return json.dumps(document, indent=indent, ensure_ascii=True).encode("ascii")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old content or the new, never a part."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    _fsync_directory(folder)
+
+
+def atomic_write_json(path: Path, document: dict[str, Any], *, indent: int | None = 2) -> None:
+    atomic_write_bytes(path, dump_document(document, indent=indent))
+
+
+def _fsync_directory(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform lets a directory be opened.
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

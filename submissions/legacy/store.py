@@ -1,0 +1,353 @@
+"""Injaaz's own reads and writes of the legacy ``generated/`` tree (``INJAAZ_LEGACY_DIR``).
+
+The phase router (``submissions.router``) and the legacy job store (``jobs.store``) use this
+module; nothing else writes the tree. Parsing is the one legacy parser's job
+(``submissions.legacy.files`` / ``normalize``); this module adds:
+
+- **The one document shape per module.** A submission file's content IS the submission's
+  ``form_data`` (docs/LEGACY_STORE.md lists the shapes), indented by 2 as the old app wrote it.
+  ``document_with_id`` makes sure the document carries its id under the key the old app used.
+- **Transactional file writes.** ``write_on_commit`` stages the file (a hidden temporary file in
+  the same folder, written and fsynced through ``atomic_write_bytes``) inside the database
+  transaction and publishes it with ``os.replace`` when the transaction commits. A failed write
+  raises inside the transaction, so it rolls back; a rolled-back or failed commit never publishes,
+  and ``storage_atomic`` removes the staged file. Readers therefore never see a file for a
+  record the database does not have, nor a half-written one.
+- **Reports with path and reason.** ``LegacyFileError`` names the file and says what is wrong
+  (empty, truncated, not UTF-8, not an object, id not matching the name, unknown shape).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from submissions.legacy.files import LegacyTree, atomic_write_bytes, dump_document, read_json_file
+from submissions.legacy.normalize import normalize_job, normalize_submission
+from submissions.legacy.records import LegacyFormatError, NormalizedJob, NormalizedSubmission
+
+logger = logging.getLogger(__name__)
+
+# The key each module's document keeps its id under (the shapes of docs/LEGACY_STORE.md).
+ID_KEYS = {"hvac_mep": "submission_id", "civil": "id", "cleaning": "submission_id"}
+SUBMISSION_INDENT = 2
+STAGED_SUFFIX = ".staged"
+
+
+class LegacyFileError(LegacyFormatError):
+    """A legacy file that cannot be used, with its path and the reason."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def legacy_tree() -> LegacyTree:
+    """The tree at ``INJAAZ_LEGACY_DIR``, read from settings on every call (phases switch at run time)."""
+    return LegacyTree(Path(settings.INJAAZ_LEGACY_DIR))
+
+
+def is_record_file(path: Path, prefix: str) -> bool:
+    """``sub_*.json`` / ``job_*.json``: not a hidden temporary or staged file."""
+    return path.name.startswith(prefix) and path.name.endswith(".json")
+
+
+# --- Submission documents ---------------------------------------------------------------------
+
+
+def document_with_id(*, module: str, document: dict[str, Any], submission_id: str) -> dict[str, Any]:
+    """The document with its id under the module's key; refuses a document naming another id."""
+    key = ID_KEYS.get(module)
+    if key is None:
+        raise ValueError(f"unknown module {module!r}")
+    for existing_key in ("id", "submission_id"):
+        existing = document.get(existing_key)
+        if existing is not None and existing != submission_id:
+            raise ValueError(
+                f"the document's {existing_key!r} is {existing!r}, not the submission's id {submission_id!r}"
+            )
+    if document.get(key) == submission_id:
+        return document
+    return {key: submission_id, **document}
+
+
+@dataclass(frozen=True)
+class SubmissionFile:
+    path: Path
+    document: dict[str, Any]
+    record: NormalizedSubmission
+
+
+def submission_file_read(submission_id: str) -> SubmissionFile | None:
+    """The submission's file, parsed and normalised; ``None`` when there is no file.
+
+    Raises ``LegacyFileError`` for a file that exists but cannot be used.
+    """
+    path = legacy_tree().submission_path(submission_id)
+    if not path.exists():
+        return None
+    return submission_file_load(path)
+
+
+def submission_file_load(path: Path) -> SubmissionFile:
+    try:
+        document = read_json_file(path)
+        record = normalize_submission(document, stem=path.stem)
+    except LegacyFormatError as error:
+        raise LegacyFileError(path, str(error)) from error
+    return SubmissionFile(path=path, document=document, record=record)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: Path
+    reason: str
+
+
+def submission_files_check() -> tuple[int, list[FileProblem]]:
+    """Read every ``sub_*.json``: (how many are good, each bad one with its path and reason)."""
+    good = 0
+    problems: list[FileProblem] = []
+    for path in legacy_tree().submission_files():
+        if not is_record_file(path, "sub_"):
+            continue
+        try:
+            submission_file_load(path)
+        except LegacyFileError as error:
+            problems.append(FileProblem(path=error.path, reason=error.reason))
+        else:
+            good += 1
+    return good, problems
+
+
+# --- Job documents ----------------------------------------------------------------------------
+
+
+def job_file_read(job_id: str) -> tuple[Path, dict[str, Any], NormalizedJob] | None:
+    path = legacy_tree().job_path(job_id)
+    if not path.exists():
+        return None
+    return job_file_load(path)
+
+
+def job_file_load(path: Path) -> tuple[Path, dict[str, Any], NormalizedJob]:
+    try:
+        document = read_json_file(path)
+        return path, document, normalize_job(document, stem=path.stem)
+    except LegacyFormatError as error:
+        raise LegacyFileError(path, str(error)) from error
+
+
+def job_files() -> Iterator[Path]:
+    for path in legacy_tree().job_files():
+        if is_record_file(path, "job_"):
+            yield path
+
+
+# --- Staged writes, published on commit -------------------------------------------------------
+
+
+def _fsync_directory(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+@dataclass
+class StagedWrite:
+    """A file written under a hidden name, waiting for its transaction to commit."""
+
+    final: Path
+    staged: Path
+    published: bool = False
+    discarded: bool = False
+
+    def publish(self) -> None:
+        """Move the staged file into place. Never raises: the row is already committed."""
+        if self.published or self.discarded:
+            return
+        try:
+            os.replace(self.staged, self.final)
+            _fsync_directory(self.final.parent)
+        except OSError:
+            logger.exception(
+                "legacy store: committed, but %s could not be put in place; the staged copy %s is kept "
+                "for reconciliation (rename it, or let export_json rewrite the file)",
+                self.final,
+                self.staged,
+            )
+            return
+        self.published = True
+
+    def discard(self) -> None:
+        if self.published or self.discarded:
+            return
+        self.discarded = True
+        try:
+            self.staged.unlink(missing_ok=True)
+        except OSError:
+            logger.exception("legacy store: could not remove the staged file %s (sweep_staged will)", self.staged)
+
+
+def stage_bytes(final: Path, data: bytes) -> StagedWrite:
+    """Write ``data`` durably next to ``final`` under a hidden name (not ``*.json``)."""
+    staged = final.with_name(f".{final.name}.{secrets.token_hex(4)}{STAGED_SUFFIX}")
+    atomic_write_bytes(staged, data)
+    return StagedWrite(final=final, staged=staged)
+
+
+@dataclass
+class _Unit:
+    """One ``storage_atomic`` block: its staged writes and whether its transaction committed."""
+
+    owns_commit: bool
+    writes: list[StagedWrite] = field(default_factory=list)
+    committed: bool = False
+
+    def mark_committed(self) -> None:
+        self.committed = True
+
+
+_local = threading.local()
+
+
+def _units() -> list[_Unit]:
+    units: list[_Unit] | None = getattr(_local, "units", None)
+    if units is None:
+        units = _local.units = []
+    return units
+
+
+def write_on_commit(path: Path, data: bytes, *, using: str = DEFAULT_DB_ALIAS) -> StagedWrite:
+    """Stage ``data`` for ``path`` now; put it in place when the current transaction commits.
+
+    Call it inside the business action's transaction: a failure to write raises there (and so
+    rolls the transaction back). Outside any transaction the file is put in place at once.
+    """
+    write = stage_bytes(path, data)
+    units = _units()
+    if units:
+        units[-1].writes.append(write)
+    transaction.on_commit(write.publish, using=using)
+    return write
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _StorageAtomic(contextlib.ContextDecorator):
+    """``transaction.atomic`` that also owns the legacy files staged inside it."""
+
+    def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.using = using
+        self._atomic: Any = None
+        self._unit: _Unit | None = None
+
+    def _recreate_cm(self) -> _StorageAtomic:
+        # A fresh block per call when used as a decorator (calls may nest or run in threads).
+        return _StorageAtomic(self.using)
+
+    def __enter__(self) -> None:
+        owns_commit = not connections[self.using].in_atomic_block
+        self._atomic = transaction.atomic(using=self.using)
+        self._atomic.__enter__()
+        unit = _Unit(owns_commit=owns_commit)
+        self._unit = unit
+        _units().append(unit)
+        if owns_commit:
+            # Registered first, so it runs first after COMMIT: tells __exit__ whether the
+            # commit happened even if a later on_commit callback raises.
+            transaction.on_commit(unit.mark_committed, using=self.using)
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> bool:
+        unit = self._unit
+        assert unit is not None
+        try:
+            return bool(self._atomic.__exit__(exc_type, exc, traceback))
+        except BaseException:
+            exc_type = exc_type or BaseException  # the commit itself failed
+            raise
+        finally:
+            _units().pop()
+            self._settle(unit, failed=exc_type is not None)
+
+    def _settle(self, unit: _Unit, *, failed: bool) -> None:
+        if unit.owns_commit:
+            for write in unit.writes:
+                if unit.committed:
+                    write.publish()  # no-op unless an earlier on_commit callback raised
+                else:
+                    write.discard()
+        elif failed:
+            # The savepoint rolled back: Django dropped its on_commit callbacks.
+            for write in unit.writes:
+                write.discard()
+        else:
+            parents = _units()
+            if parents:
+                parents[-1].writes.extend(unit.writes)
+
+
+@overload
+def storage_atomic(func: F) -> F: ...
+
+
+@overload
+def storage_atomic(func: None = None, *, using: str = DEFAULT_DB_ALIAS) -> _StorageAtomic: ...
+
+
+def storage_atomic(func: Any = None, *, using: str = DEFAULT_DB_ALIAS) -> Any:
+    """Use instead of ``transaction.atomic`` around a business action that writes submissions.
+
+    Database rows and legacy files are then written together or not at all: a file staged inside
+    the block is put in place on commit and removed if the block rolls back or the commit fails.
+    (Under a plain ``transaction.atomic`` the guarantee holds too, but a staged file left by a
+    failed commit stays hidden until ``sweep_staged`` removes it.)
+    """
+    if callable(func):
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _StorageAtomic(using):
+                return func(*args, **kwargs)
+
+        return wrapper
+    return _StorageAtomic(using)
+
+
+def sweep_staged(*, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False) -> list[Path]:
+    """Remove staged files older than ``older_than`` (left by a crash or a failed commit)."""
+    cutoff = dt.datetime.now(dt.UTC).timestamp() - older_than.total_seconds()
+    tree = legacy_tree()
+    removed = []
+    for folder in (tree.submissions_dir, tree.jobs_dir):
+        if not folder.is_dir():
+            continue
+        for entry in os.scandir(folder):
+            if entry.name.startswith(".") and entry.name.endswith(STAGED_SUFFIX) and entry.stat().st_mtime < cutoff:
+                if not dry_run:
+                    Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return sorted(removed)
+
+
+def submission_file_write(*, submission_id: str, document: dict[str, Any]) -> StagedWrite:
+    """Stage the submission's document; it is put in place when the transaction commits."""
+    path = legacy_tree().submission_path(submission_id)
+    return write_on_commit(path, dump_document(document, indent=SUBMISSION_INDENT))
