@@ -158,3 +158,9 @@ class PhotoIdsField(forms.CharField):
         if len(ids) > limit:
             raise ValidationError(f"At most {limit} photos per item ({len(ids)} were added).", code="too_many")
         return ids
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return bool(self.to_python(data))
+        except ValidationError:
+            return True

@@ -30,11 +30,12 @@ class PhotosMixin:
     """Checks an item's photo ids against the inspector's waiting uploads."""
 
     user: Any
+    replay_of: Any = None
     photo_field = "photo_ids"
 
     def clean_photo_ids(self) -> list[int]:
         ids: list[int] = self.cleaned_data[self.photo_field]  # type: ignore[attr-defined]
-        found = photos_waiting(user=self.user, ids=ids)
+        found = photos_waiting(user=self.user, ids=ids, replay_of=self.replay_of)
         if len(found) != len(ids):
             raise forms.ValidationError(
                 "A photo of this item is no longer available (already submitted or removed); add it again."
@@ -44,13 +45,18 @@ class PhotosMixin:
 
 
 class InspectionForm(forms.Form):
-    """Common to the three forms: the inspector, and the client's idempotency key."""
+    """Common to the three forms: the inspector, and the client's idempotency key.
+
+    ``replay_of``: the submission this form's key already created (a retried submit), whose
+    photos the form may name again.
+    """
 
     client_key = ClientKeyField()
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, replay_of: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.replay_of = replay_of
 
 
 # --- HVAC & MEP -----------------------------------------------------------------------------
@@ -69,10 +75,11 @@ class HvacItemForm(PhotosMixin, forms.Form):
     description = forms.CharField(label="Description", max_length=200)
     photo_ids = PhotoIdsField()
 
-    def __init__(self, *args: Any, taxonomy: Taxonomy, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, taxonomy: Taxonomy, user: Any = None, replay_of: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.taxonomy = taxonomy
         self.user = user
+        self.replay_of = replay_of
         self.photos: list[Any] = []
         asset_field = self.fields["asset"]
         assert isinstance(asset_field, forms.ChoiceField)
@@ -132,9 +139,10 @@ class WorkItemForm(PhotosMixin, forms.Form):
     labour = TextField(label="Labour needed (hours/day)")
     photo_ids = PhotoIdsField()
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, replay_of: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.replay_of = replay_of
         self.photos: list[Any] = []
 
 

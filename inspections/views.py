@@ -36,9 +36,16 @@ from inspections.forms import (
 from inspections.selectors import hvac_taxonomy
 from inspections.submit import SubmissionConflictError, civil_draft, cleaning_draft, hvac_draft, inspection_submit
 from jobs.store import job_store
+from submissions.ids import CLIENT_KEY_RE
 from submissions.models import Module, Submission, UploadedFile
 from submissions.router import submission_get
-from submissions.selectors import can_view_submission, photos_waiting, stored_file_get, submission_list
+from submissions.selectors import (
+    can_view_submission,
+    photos_waiting,
+    stored_file_get,
+    submission_for_client_key,
+    submission_list,
+)
 from submissions.services import SubmissionFilesUnavailableError
 from submissions.uploads import StorageFailedError, UploadRejectedError, file_storage, photo_upload, photos_discard
 
@@ -132,15 +139,25 @@ def _attach_photo_rows(user: Any, forms_with_photos: list[Any]) -> None:
         form.photo_rows = [found[pk] for pk in ids if pk in found]
 
 
+def replay_target(user: Any, client_key: Any) -> Submission | None:
+    """The submission ``client_key`` already created for ``user``, if this is a retried submit."""
+    key = str(client_key or "")
+    if not CLIENT_KEY_RE.match(key):
+        return None
+    existing = submission_for_client_key(key)
+    return existing if existing is not None and existing.user_id == getattr(user, "pk", None) else None
+
+
 def _build_forms(spec: FormSpec, request: HttpRequest, data: Any | None, taxonomy: Any) -> tuple[Any, Any]:
     form_class = {Module.HVAC_MEP: HvacForm, Module.CIVIL: CivilForm, Module.CLEANING: CleaningForm}[
         Module(spec.module)
     ]
     initial = None if data is not None else {"client_key": uuid.uuid4().hex}
-    form = form_class(data, initial=initial, user=request.user)
+    replay_of = replay_target(request.user, data.get("client_key")) if data is not None else None
+    form = form_class(data, initial=initial, user=request.user, replay_of=replay_of)
     formset = None
     if spec.formset_class is not None:
-        form_kwargs: dict[str, Any] = {"user": request.user}
+        form_kwargs: dict[str, Any] = {"user": request.user, "replay_of": replay_of}
         if spec.module == Module.HVAC_MEP:
             form_kwargs["taxonomy"] = taxonomy
         formset = spec.formset_class(data, prefix=spec.formset_prefix, form_kwargs=form_kwargs)
@@ -250,6 +267,9 @@ def inspection_form(request: HttpRequest, module: str) -> HttpResponse:
         return _render_form(request, spec, form, formset, taxonomy, status=409, problem=str(error))
     if not outcome.created:
         photos_discard(stored_now)  # a replay: the photos re-sent with it are duplicates
+    if not can_view_submission(request.user, outcome.submission):
+        # json phase: the old files record no owner, so only staff can open the record.
+        return render(request, "inspections/submitted.html", {"spec": spec, "submission": outcome.submission})
     return HttpResponseRedirect(reverse("submission_detail", args=[outcome.submission.submission_id]), status=303)
 
 
@@ -287,7 +307,7 @@ def stored_url(reference: Any) -> str:
 @require_GET
 def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
     submission = _visible_submission(request, submission_id)
-    jobs = job_store().for_submission(submission.submission_id) if submission.pk else []
+    jobs = job_store().for_submission(submission.submission_id)
     job = jobs[0] if jobs else None
     context = {
         "submission": submission,

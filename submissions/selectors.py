@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from submissions.models import FileType, Submission, UploadedFile
 
@@ -32,28 +32,28 @@ def submission_for_client_key(client_key: str) -> Submission | None:
     return Submission.objects.select_related("user").filter(client_key=client_key).first()
 
 
-def photos_waiting(*, user: Any, ids: Iterable[int]) -> dict[int, UploadedFile]:
-    """``user``'s uploaded photos with these ids that no submission has claimed yet, by id."""
+def _photos_usable(user: Any, replay_of: Submission | None) -> QuerySet[UploadedFile]:
+    usable = Q(uploaded_by=user, submission__isnull=True)
+    if replay_of is not None and replay_of.pk is not None and replay_of.user_id == user.pk:
+        # A replayed submit names the photos its first request claimed.
+        usable |= Q(submission=replay_of)
+    return UploadedFile.objects.filter(usable, file_type=FileType.PHOTO)
+
+
+def photos_waiting(*, user: Any, ids: Iterable[int], replay_of: Submission | None = None) -> dict[int, UploadedFile]:
+    """``user``'s uploaded photos with these ids that no submission has claimed yet, by id
+    (and those of ``replay_of``, the submission a replayed request already created)."""
     wanted = {int(pk) for pk in ids}
     if not wanted or user is None or not user.is_authenticated:
         return {}
-    rows = UploadedFile.objects.filter(
-        pk__in=wanted, uploaded_by=user, submission__isnull=True, file_type=FileType.PHOTO
-    )
-    return {row.pk: row for row in rows}
+    return {row.pk: row for row in _photos_usable(user, replay_of).filter(pk__in=wanted)}
 
 
-def photo_waiting_by_url(*, user: Any, url: str) -> UploadedFile | None:
+def photo_waiting_by_url(*, user: Any, url: str, replay_of: Submission | None = None) -> UploadedFile | None:
     """One of ``user``'s waiting photos by the URL the upload route answered (legacy clients)."""
     if user is None or not user.is_authenticated:
         return None
-    return (
-        UploadedFile.objects.filter(
-            cloudinary_url=url, uploaded_by=user, submission__isnull=True, file_type=FileType.PHOTO
-        )
-        .order_by("id")
-        .first()
-    )
+    return _photos_usable(user, replay_of).filter(cloudinary_url=url).order_by("id").first()
 
 
 def stored_file_get(*, user: Any, name: str) -> UploadedFile | None:
