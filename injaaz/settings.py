@@ -176,6 +176,7 @@ def storage_backend(kind: str) -> dict[str, object]:
             "querystring_auth": True,
             "querystring_expire": INJAAZ_STORAGE_URL_EXPIRY,
             "file_overwrite": False,
+            "signature_version": "s3v4",
         }
         # Without explicit keys boto3 uses its own chain (instance role, ~/.aws, AWS_* variables).
         if os.environ.get("INJAAZ_S3_ACCESS_KEY_ID"):
