@@ -67,7 +67,7 @@ def test_repeated_failures_are_throttled(client: Client, inspector: Any, setting
     assert "Too many failed attempts. Try again in 15 minutes." in blocked.content.decode()
     assert "_auth_user_id" not in client.session
     throttled = AuditLog.objects.filter(action="login_failed", details__reason="throttled")
-    assert throttled.count() == 1 and throttled.get().details["email"] == inspector.email
+    assert list(throttled.values_list("details__email", flat=True)) == [inspector.email]
     # Other accounts are not affected.
     other = Client()
     assert login(other, "someone.else@example.com", "x").status_code == 200
@@ -126,7 +126,7 @@ def test_password_reset_by_email(client: Client, inspector: Any) -> None:
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [inspector.email]
     assert mail.outbox[0].subject == "Injaaz password reset"
-    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", str(mail.outbox[0].body))
     assert link is not None
     form_page = client.get(link.group(1), follow=True)
     assert "Choose a new password" in form_page.content.decode()
