@@ -20,6 +20,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -37,7 +38,7 @@ from inspections.submit import (
     hvac_draft,
     inspection_submit,
 )
-from inspections.views import base_url
+from inspections.views import base_url, replay_target
 from jobs.models import Job, JobStatus
 from jobs.store import job_store
 from submissions.models import Module, Submission, UploadedFile
@@ -143,9 +144,11 @@ class PhotoCollector:
     photos, base64 data URLs and multipart file parts (both stored now, removed again if the
     request does not end in a submission)."""
 
-    def __init__(self, request: HttpRequest) -> None:
+    def __init__(self, request: HttpRequest, client_key: str) -> None:
         self.request = request
         self.stored_now: list[UploadedFile] = []
+        # A retried request names the photos its first attempt already claimed.
+        self.replay_of = replay_target(request.user, client_key)
 
     def from_reference(self, reference: Any) -> UploadedFile:
         url = _url_of(reference)
@@ -155,10 +158,10 @@ class PhotoCollector:
             except UploadRejectedError as error:
                 raise LegacyError(f"A photo could not be read: {error}") from error
             return self.store(data, "photo")
-        row = photo_waiting_by_url(user=self.request.user, url=url)
+        row = photo_waiting_by_url(user=self.request.user, url=url, replay_of=self.replay_of)
         if row is None and url.startswith(("http://", "https://")):
             # The upload route answers relative URLs; a client may have made it absolute.
-            row = photo_waiting_by_url(user=self.request.user, url=urlsplit(url).path)
+            row = photo_waiting_by_url(user=self.request.user, url=urlsplit(url).path, replay_of=self.replay_of)
         if row is None:
             raise LegacyError(
                 f"Unknown photo URL {url[:200]!r}: upload each photo with upload-photo first "
@@ -188,19 +191,29 @@ def _error_document(form_errors: dict[str, list[dict[str, str]]]) -> tuple[str, 
     return f"{first[0]}: {' '.join(first[1])}", messages
 
 
-def _check(form: Any, formset: Any = None, *, items_name: str = "items") -> None:
-    """Raise a ``LegacyError`` naming the fields the way the old clients name them."""
+def _check(
+    form: Any,
+    formset: Any = None,
+    *,
+    items_name: str = "items",
+    names: dict[str, str] | None = None,
+    item_name: Callable[[int, str], str] | None = None,
+) -> None:
+    """Raise a ``LegacyError`` naming the fields the way the route's clients name them
+    (``names``: form field → request key; ``item_name``: (row, field) → request key)."""
     valid = form.is_valid()
     valid = (formset.is_valid() if formset is not None else True) and valid
     if valid:
         return
+    names = names or {}
     errors: dict[str, list[dict[str, str]]] = {}
     for name, details in form.errors.get_json_data().items():
-        errors["form" if name == "__all__" else name] = list(details)
+        errors["form" if name == "__all__" else names.get(name, name)] = list(details)
     if formset is not None:
         for index, item_errors in enumerate(formset.errors):
             for name, details in item_errors.get_json_data().items():
-                errors[f"{items_name}[{index}].{name}"] = list(details)
+                key = item_name(index, name) if item_name else f"{items_name}[{index}].{name}"
+                errors[key] = list(details)
         if non_form := formset.non_form_errors().get_json_data():
             errors[items_name] = list(non_form)
     message, messages = _error_document(errors)
@@ -279,11 +292,13 @@ def legacy_route(error_style: str) -> Callable[[Callable[..., HttpResponse]], Ca
 # --- HVAC -----------------------------------------------------------------------------------
 
 
-def _hvac_forms(request: HttpRequest, data: dict[str, str]) -> tuple[HvacForm, Any]:
+def _hvac_forms(request: HttpRequest, data: dict[str, str], replay_of: Any) -> tuple[HvacForm, Any]:
     taxonomy = hvac_taxonomy()
-    form = HvacForm(_querydict(data), user=request.user)
+    form = HvacForm(_querydict(data), user=request.user, replay_of=replay_of)
     formset = HvacItemFormSet(
-        _querydict(data), prefix="items", form_kwargs={"user": request.user, "taxonomy": taxonomy}
+        _querydict(data),
+        prefix="items",
+        form_kwargs={"user": request.user, "taxonomy": taxonomy, "replay_of": replay_of},
     )
     return form, formset
 
@@ -295,7 +310,8 @@ def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
     """JSON ``{site_name, visit_date, tech_signature, opMan_signature, items:[{asset, system,
     description, photo_urls:[...]}]}`` → ``{"status":"ok","submission_id","job_id","job_status_url"}``."""
     body = _json_body(request)
-    collector = PhotoCollector(request)
+    client_key = _client_key(request, body)
+    collector = PhotoCollector(request, client_key)
     try:
         items = []
         for item in body.get("items") or []:
@@ -311,7 +327,6 @@ def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
                     "photo_ids": _photo_ids(photos),
                 }
             )
-        client_key = _client_key(request, body)
         data = {
             "site_name": _text(body.get("site_name")),
             "visit_date": _text(body.get("visit_date")),
@@ -320,8 +335,8 @@ def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
             "client_key": client_key,
             **_items_data("items", items),
         }
-        form, formset = _hvac_forms(request, data)
-        _check(form, formset)
+        form, formset = _hvac_forms(request, data, collector.replay_of)
+        _check(form, formset, names={"opman_signature": "opMan_signature"})
         outcome = _submit(request, hvac_draft(form, formset, base_url=base_url(request)), client_key, collector)
     except BaseException:
         collector.discard()
@@ -339,7 +354,8 @@ def hvac_submit(request: HttpRequest) -> HttpResponse:
     """Multipart ``site_name, visit_date, items_count, item_{i}_asset|system|description`` with
     files ``item_{i}_photo`` → ``{"status":"queued","job_id","submission_id","items"}``."""
     post = request.POST
-    collector = PhotoCollector(request)
+    client_key = _client_key(request, post)
+    collector = PhotoCollector(request, client_key)
     try:
         try:
             count = max(0, min(int(post.get("items_count") or 0), 200))
@@ -374,7 +390,6 @@ def hvac_submit(request: HttpRequest) -> HttpResponse:
                     "photo_ids": _photo_ids(photos),
                 }
             )
-        client_key = _client_key(request, post)
         data = {
             "site_name": post.get("site_name", ""),
             "visit_date": post.get("visit_date", ""),
@@ -383,8 +398,13 @@ def hvac_submit(request: HttpRequest) -> HttpResponse:
             "client_key": client_key,
             **_items_data("items", items),
         }
-        form, formset = _hvac_forms(request, data)
-        _check(form, formset)
+        form, formset = _hvac_forms(request, data, collector.replay_of)
+        _check(
+            form,
+            formset,
+            names={"opman_signature": "opMan_signature"},
+            item_name=lambda row, name: f"item_{row}_{'photo' if name == 'photo_ids' else name}",
+        )
         outcome = _submit(request, hvac_draft(form, formset, base_url=base_url(request)), client_key, collector)
     except BaseException:
         collector.discard()
@@ -431,9 +451,11 @@ CIVIL_TEXT_FIELDS = (
 )
 
 
-def _civil_forms(request: HttpRequest, data: dict[str, str]) -> tuple[CivilForm, Any]:
-    form = CivilForm(_querydict(data), user=request.user)
-    formset = WorkItemFormSet(_querydict(data), prefix="work", form_kwargs={"user": request.user})
+def _civil_forms(request: HttpRequest, data: dict[str, str], replay_of: Any) -> tuple[CivilForm, Any]:
+    form = CivilForm(_querydict(data), user=request.user, replay_of=replay_of)
+    formset = WorkItemFormSet(
+        _querydict(data), prefix="work", form_kwargs={"user": request.user, "replay_of": replay_of}
+    )
     return form, formset
 
 
@@ -445,7 +467,8 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
     form's ``location_name`` is the location, ``photo_url_<n>`` and file parts are the photos
     → ``{"status":"queued","job_id","submission_id","files":[{field, saved, url, is_cloud}]}``."""
     post = request.POST
-    collector = PhotoCollector(request)
+    client_key = _client_key(request, post)
+    collector = PhotoCollector(request, client_key)
     try:
         columns = {key: post.getlist(name) for key, name in CIVIL_WORK_ARRAYS.items()}
         rows = max((len(values) for values in columns.values()), default=0)
@@ -460,7 +483,6 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
                 row = collector.store(upload.read(), upload.name or "photo")
                 photos.append(row)
                 files.append({"field": field_name, "saved": None, "url": row.cloudinary_url, "is_cloud": True})
-        client_key = _client_key(request, post)
         data = {
             **{key: post.get(key, "") for key in CIVIL_TEXT_FIELDS},
             "location": post.get("location") or post.get("location_name", ""),
@@ -470,8 +492,13 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
             "client_key": client_key,
             **_items_data("work", items),
         }
-        form, formset = _civil_forms(request, data)
-        _check(form, formset, items_name="work_items")
+        form, formset = _civil_forms(request, data, collector.replay_of)
+        _check(
+            form,
+            formset,
+            names={"visit_date": "date", "inspector_signature": "tech_signature", "manager_signature": "op_signature"},
+            item_name=lambda row, name: f"{CIVIL_WORK_ARRAYS.get(name, name)}[{row}]",
+        )
         draft = civil_draft(form, formset, base_url=base_url(request), photos=photos)
         outcome = _submit(request, draft, client_key, collector)
     except BaseException:
@@ -495,7 +522,8 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
 def civil_submit_with_urls(request: HttpRequest) -> HttpResponse:
     """JSON in the 8bf53f5 shape (``work_items`` with their photos) → ``{"status":"ok",...}``."""
     body = _json_body(request)
-    collector = PhotoCollector(request)
+    client_key = _client_key(request, body)
+    collector = PhotoCollector(request, client_key)
     try:
         items = []
         for item in body.get("work_items") or []:
@@ -504,7 +532,6 @@ def civil_submit_with_urls(request: HttpRequest) -> HttpResponse:
             references = item.get("photo_urls") or item.get("photos") or []
             photos = [collector.from_reference(reference) for reference in references]
             items.append({**{key: _text(item.get(key)) for key in CIVIL_WORK_ARRAYS}, "photo_ids": _photo_ids(photos)})
-        client_key = _client_key(request, body)
         data = {
             **{key: _text(body.get(key)) for key in CIVIL_TEXT_FIELDS},
             "location": _text(body.get("location")),
@@ -514,7 +541,7 @@ def civil_submit_with_urls(request: HttpRequest) -> HttpResponse:
             "client_key": client_key,
             **_items_data("work", items),
         }
-        form, formset = _civil_forms(request, data)
+        form, formset = _civil_forms(request, data, collector.replay_of)
         _check(form, formset, items_name="work_items")
         outcome = _submit(request, civil_draft(form, formset, base_url=base_url(request)), client_key, collector)
     except BaseException:
@@ -539,7 +566,8 @@ def _cleaning_submit(request: HttpRequest) -> SubmitOutcome:
     body = _json_body(request)
     if not body:
         raise LegacyError("No data received")
-    collector = PhotoCollector(request)
+    client_key = _client_key(request, body)
+    collector = PhotoCollector(request, client_key)
     try:
         references: list[Any] = list(body.get("photos") or []) + list(body.get("photo_urls") or [])
         url_keys = sorted(
@@ -547,18 +575,20 @@ def _cleaning_submit(request: HttpRequest) -> SubmitOutcome:
         )
         references += [body[key] for key in url_keys if body[key]]
         photos = [collector.from_reference(reference) for reference in references if _url_of(reference)]
-        client_key = _client_key(request, body)
         data = {
             name: _text(body.get(name))
             for name in CleaningForm.base_fields
             if name not in ("photo_ids", "client_key") and body.get(name) is not None
         }
+        for name, field in CleaningForm.base_fields.items():
+            if isinstance(field, forms.ChoiceField) and not data.get(name):
+                data[name] = str(field.initial)  # the form's selects always send a value
         for name in ("tech_signature", "contact_signature"):
             value = body.get(name)
             if isinstance(value, dict):
                 raise LegacyError(f"{name} must be the signature pad's data URL (or empty).")
         data.update({"photo_ids": _photo_ids(photos), "client_key": client_key})
-        form = CleaningForm(_querydict(data), user=request.user)
+        form = CleaningForm(_querydict(data), user=request.user, replay_of=collector.replay_of)
         _check(form)
         return _submit(request, cleaning_draft(form, base_url=base_url(request)), client_key, collector)
     except BaseException:
