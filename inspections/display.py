@@ -15,7 +15,7 @@ from submissions.models import Submission
 
 HIDDEN_KEYS = {"id", "submission_id", "job_id", "base_url", "timestamp", "created_at", "client_key"}
 ITEM_KEYS = ("items", "work_items")
-ITEM_LABELS = {"asset": "Asset", "system": "System", "item_number": "Item"}
+ITEM_LABELS = {"asset": "Asset", "system": "System", "item_number": "Item", "description": "Description"}
 
 
 def _labels() -> dict[str, str]:

@@ -140,3 +140,34 @@ def test_the_list_page_costs_a_fixed_number_of_queries(
     client.force_login(supervisor)
     with django_assert_max_num_queries(4):
         assert client.get("/submissions/").status_code == 200
+
+
+def test_the_submission_page_shows_items_photos_signatures_and_the_job(client: Client, inspector: Any) -> None:
+    from django.utils import timezone
+
+    from inspections.views import job_status_url
+    from jobs.models import Job
+
+    mine = submit_as(client, inspector)
+    html = client.get(f"/submissions/{mine.submission_id}/").content.decode()
+    photo_name = mine.form_data["items"][0]["photos"][0]["name"]
+    assert f'src="/files/{photo_name}"' in html
+    assert f'src="/files/{mine.form_data["tech_signature"]["name"]}"' in html
+    assert "Extract Fans" in html and "Report generation has not started yet." in html
+
+    job = Job.objects.create(
+        submission=mine,
+        status="done",
+        progress=100,
+        excel_url="/r/x.xlsx",
+        pdf_url="/r/x.pdf",
+        completed_at=timezone.now(),
+    )
+    html = client.get(f"/submissions/{mine.submission_id}/").content.decode()
+    assert f'data-job-id="{job.job_id}"' in html and 'data-status="done"' in html
+    assert 'href="/r/x.pdf">Download PDF' in html and 'href="/r/x.xlsx">Download Excel' in html
+    status_url = job_status_url(job.job_id)  # the jobs app's JSON endpoint, `jobs:status`
+    if status_url is None:
+        assert "data-status-url" not in html  # nothing to poll until the jobs app provides it
+    else:
+        assert f'data-status-url="{status_url}"' in html
