@@ -54,9 +54,9 @@ def page(browser: Any, live_server: Any, make_user: Any) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.base_url = live_server.url  # type: ignore[attr-defined]
-    page.inspector = make_user("inspector")  # type: ignore[attr-defined]
-    page.js_errors = errors  # type: ignore[attr-defined]
+    page.base_url = live_server.url
+    page.inspector = make_user("inspector")
+    page.js_errors = errors
     try:
         yield page
     finally:
