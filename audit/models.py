@@ -1,4 +1,8 @@
-"""The plan's ``audit_logs`` table. Rows are only ever added (see ``audit.services``)."""
+"""The plan's ``audit_logs`` table. Rows are only ever added (see ``audit.services``).
+
+On PostgreSQL a trigger refuses UPDATE and DELETE (migration ``0003``), and every row is
+chained to the previous one by hash (``audit.chain``; checked by ``manage.py verify_audit_chain``).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,9 @@ class AuditLog(models.Model):
     ip_address = models.CharField(max_length=45, blank=True, default="", db_default="")
     user_agent = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    # The hash chain (``audit.chain``): the previous row's ``row_hash`` and this row's own.
+    prev_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    row_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "audit_logs"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
 
-from audit import context
+from audit import chain, context
 from audit.models import AuditLog
 
 
@@ -19,6 +22,10 @@ class Action:
     LOGIN = "login"
     LOGOUT = "logout"
     LOGIN_FAILED = "login_failed"
+    ADMIN_ADD = "admin_add"
+    ADMIN_CHANGE = "admin_change"
+    ADMIN_DELETE = "admin_delete"
+    EXPORT_SUBMISSIONS = "export_submissions"
     MAINTENANCE_ON = "maintenance_on"
     MAINTENANCE_OFF = "maintenance_off"
 
@@ -47,12 +54,36 @@ def audit_record(
     if resource is not None:
         resource_type = resource_type or resource._meta.model_name or ""
         resource_id = resource.pk
-    return AuditLog.objects.create(
+    entry = AuditLog(
         user=actor,
         action=action,
         resource_type=resource_type,
         resource_id=resource_id,
-        details=details or {},
+        # Through JSON once, so dates and decimals become strings and the hash is computed over
+        # the same values the database will hand back.
+        details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
         ip_address=ip_address if ip_address is not None else (request_context.ip_address if request_context else ""),
         user_agent=user_agent if user_agent is not None else (request_context.user_agent if request_context else ""),
+        created_at=timezone.now(),
     )
+    _append(entry)
+    return entry
+
+
+def _append(entry: AuditLog) -> None:
+    """Chain ``entry`` to the newest row and insert it, one appender at a time.
+
+    On PostgreSQL a transaction-level advisory lock serialises appenders until their transaction
+    ends, so the row read as the head is the newest committed one and ids follow chain order (the
+    lock is taken before the insert draws its id). On SQLite the write transaction itself is the
+    lock (``transaction_mode=IMMEDIATE``). The lock is held to the end of the caller's
+    transaction: keep audited transactions short.
+    """
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.ADVISORY_LOCK_KEY])
+        head = AuditLog.objects.order_by("-id").values_list("row_hash", flat=True).first()
+        entry.prev_hash = head if head is not None else chain.GENESIS_HASH
+        entry.row_hash = chain.digest_of(entry, prev_hash=entry.prev_hash)
+        entry.save(force_insert=True)
