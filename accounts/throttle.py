@@ -31,11 +31,11 @@ def _wait(times: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.da
     return max(1, math.ceil((times[limit - 1] + window - now).total_seconds()))
 
 
-def login_wait_seconds(*, email: str, ip_address: str = "") -> int:
+def login_wait_seconds(*, email: str, ip_address: str = "", now: dt.datetime | None = None) -> int:
     """Seconds before ``email`` (or this address) may try again; 0 when not throttled."""
     limit = settings.INJAAZ_LOGIN_MAX_FAILURES
     window = dt.timedelta(seconds=settings.INJAAZ_LOGIN_WINDOW_SECONDS)
-    now = timezone.now()
+    now = now or timezone.now()
     failures = AuditLog.objects.filter(
         action=Action.LOGIN_FAILED, created_at__gte=now - window, details__reason=BAD_CREDENTIALS
     ).order_by("-created_at")
