@@ -14,7 +14,8 @@ from audit.services import Action, audit_record
 
 
 class ThrottledLoginMixin:
-    """Checks the failed-login count before the password is even looked at."""
+    """Checks the failed-login count before the password is even looked at, and records the
+    login once the password is accepted (failures are recorded by ``accounts.receivers``)."""
 
     request: Any
     throttled = False
@@ -32,7 +33,11 @@ class ThrottledLoginMixin:
                     f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
                     code="throttled",
                 )
-        return super().clean()  # type: ignore[misc]
+        data = super().clean()  # type: ignore[misc]
+        user = self.get_user()  # type: ignore[attr-defined]
+        # Both login views log the user in as soon as the form is valid.
+        audit_record(actor=user, action=Action.LOGIN, resource=user, details={"email": user.email})
+        return data
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
