@@ -267,7 +267,8 @@ def inspection_form(request: HttpRequest, module: str) -> HttpResponse:
         return _render_form(request, spec, form, formset, taxonomy, status=409, problem=str(error))
     if not outcome.created:
         photos_discard(stored_now)  # a replay: the photos re-sent with it are duplicates
-    if not can_view_submission(request.user, outcome.submission):
+    stored = submission_get(outcome.submission.submission_id)
+    if stored is None or not can_view_submission(request.user, stored):
         # json phase: the old files record no owner, so only staff can open the record.
         return render(request, "inspections/submitted.html", {"spec": spec, "submission": outcome.submission})
     return HttpResponseRedirect(reverse("submission_detail", args=[outcome.submission.submission_id]), status=303)

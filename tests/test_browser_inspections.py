@@ -140,7 +140,7 @@ def follow_job_and_download_pdf(page: Any, submission: Submission) -> None:
     assert Path(path).read_bytes()[:5] == b"%PDF-"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_hvac_mep_in_the_browser(page: Any) -> None:
     call_command("load_hvac_descriptions", str(SAMPLE_DROPDOWNS), verbosity=0)
     log_in(page)
@@ -168,7 +168,7 @@ def test_hvac_mep_in_the_browser(page: Any) -> None:
     follow_job_and_download_pdf(page, submission)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_civil_in_the_browser(page: Any) -> None:
     log_in(page)
     page.click("text=New civil works report")
@@ -195,7 +195,7 @@ def test_civil_in_the_browser(page: Any) -> None:
     follow_job_and_download_pdf(page, submission)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_cleaning_in_the_browser(page: Any) -> None:
     log_in(page)
     page.click("text=New cleaning assessment")
