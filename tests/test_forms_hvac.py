@@ -254,3 +254,22 @@ def test_photos_posted_with_the_form_work_without_javascript(client_in: Client) 
     assert "Photo not added: fake.jpg: The file is not an image" in html
     waiting = UploadedFile.objects.filter(submission__isnull=True, original_filename="good.jpg").get()
     assert f'value="{waiting.pk}"' in html
+
+
+def test_a_concurrent_request_with_the_same_key_is_settled_by_the_unique_index(
+    client_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second request looked the key up before the first committed: its insert fails on the
+    key, and it answers the first one's submission (same content) instead of an error."""
+    from inspections import submit
+
+    data = hvac_post(key=new_key(), tech_signature=signature_data_url())
+    assert client_in.post("/hvac-mep/form", data).status_code == 303
+    first = Submission.objects.get()
+    lookups = iter([None])  # the racing request's first look-up misses
+    real = submit.submission_for_client_key
+    monkeypatch.setattr(submit, "submission_for_client_key", lambda key: next(lookups, real(key)))
+    again = client_in.post("/hvac-mep/form", data)
+    assert (again.status_code, again["Location"]) == (303, f"/submissions/{first.submission_id}/")
+    assert Submission.objects.count() == 1
+    assert UploadedFile.objects.filter(file_type=FileType.SIGNATURE).count() == 1  # its stored signature removed
