@@ -140,3 +140,24 @@ def test_upload_route_error_shapes(client_in: Client) -> None:
     missing = client_in.post("/civil/upload-photo", {})
     assert (missing.status_code, missing.json()) == (400, {"success": False, "error": "No photo file provided"})
     assert client_in.get("/civil/upload-photo").status_code == 405
+
+
+def test_purge_waiting_uploads(client_in: Client, settings: Any) -> None:
+    import datetime as dt
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    old, fresh = (post_photo(client_in, image_bytes()).json() for _ in range(2))
+    UploadedFile.objects.filter(pk=old["id"]).update(uploaded_at=timezone.now() - dt.timedelta(days=8))
+    out = StringIO()
+    call_command("purge_waiting_uploads", "--dry-run", stdout=out)
+    assert f"would remove {old['name']}" in out.getvalue() and "would remove 1 unclaimed photos" in out.getvalue()
+    assert UploadedFile.objects.count() == 2
+    call_command("purge_waiting_uploads", stdout=StringIO())
+    assert list(UploadedFile.objects.values_list("pk", flat=True)) == [fresh["id"]]
+    assert not Path(settings.MEDIA_ROOT, old["name"]).exists() and Path(settings.MEDIA_ROOT, fresh["name"]).exists()
+    settings.INJAAZ_STORAGE_PHASE = "json"
+    with pytest.raises(CommandError, match="json phase"):
+        call_command("purge_waiting_uploads")
