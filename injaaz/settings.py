@@ -235,6 +235,16 @@ TASKS = {
     }
 }
 
+# Report jobs (jobs/services.py): retries of transient storage errors with exponential back-off,
+# how long a job may sit "started"/"running" before the reaper re-queues or fails it, how often
+# `manage.py run_worker` reaps, and how long a signed download URL lives.
+INJAAZ_REPORT_MAX_ATTEMPTS = env_int("INJAAZ_REPORT_MAX_ATTEMPTS", 3)
+INJAAZ_REPORT_RETRY_BASE_SECONDS = env_int("INJAAZ_REPORT_RETRY_BASE_SECONDS", 10)
+INJAAZ_REPORT_RETRY_MAX_SECONDS = env_int("INJAAZ_REPORT_RETRY_MAX_SECONDS", 300)
+INJAAZ_JOB_STALE_SECONDS = env_int("INJAAZ_JOB_STALE_SECONDS", 900)
+INJAAZ_JOB_REAP_INTERVAL = env_int("INJAAZ_JOB_REAP_INTERVAL", 60)
+INJAAZ_DOWNLOAD_URL_SECONDS = env_int("INJAAZ_DOWNLOAD_URL_SECONDS", 60)
+
 # --- Security ---------------------------------------------------------------------------------
 # Production (DEBUG off) is HTTPS-only unless INJAAZ_HTTPS=0 says the proxy terminates TLS
 # and the app is never reached over plain HTTP from outside.
@@ -259,5 +269,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

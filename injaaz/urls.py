@@ -15,6 +15,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("jobs/", include("jobs.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("inspections.urls")),
 ]

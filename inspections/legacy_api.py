@@ -22,7 +22,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -40,7 +39,8 @@ from inspections.submit import (
 )
 from inspections.views import base_url, replay_target
 from jobs.models import Job, JobStatus
-from jobs.store import job_store
+from jobs.selectors import job_download_url, job_get, job_latest_for_submission
+from jobs.services import job_submission
 from submissions.models import Module, Submission, UploadedFile
 from submissions.selectors import can_view_submission, photo_waiting_by_url
 from submissions.services import SubmissionFilesUnavailableError
@@ -256,8 +256,7 @@ def _submit(request: HttpRequest, draft: Any, client_key: str, collector: PhotoC
 
 
 def _job_of(submission: Submission) -> Job | None:
-    jobs = job_store().for_submission(submission.submission_id)
-    return jobs[0] if jobs else None
+    return job_latest_for_submission(submission_id=submission.submission_id)
 
 
 def _job_fields(module: str, submission: Submission) -> dict[str, Any]:
@@ -623,14 +622,14 @@ def cleaning_submit_with_urls(request: HttpRequest) -> HttpResponse:
 # --- job status -----------------------------------------------------------------------------
 
 
-def _absolute(request: HttpRequest, url: str) -> str:
-    return request.build_absolute_uri(url) if url and url.startswith("/") else url
-
-
 def legacy_job_document(request: HttpRequest, job: Job, submission: Submission) -> dict[str, Any]:
-    """A job as the old app's job file looked (FORMAT.md §2), one results shape per module."""
+    """A job as the old app's job file looked (FORMAT.md §2), one results shape per module.
+
+    The report URLs are the authorised download links (``jobs.selectors.job_download_url``).
+    """
     module = submission.module
-    excel, pdf = _absolute(request, job.excel_url), _absolute(request, job.pdf_url)
+    excel = job_download_url(job, "excel", request=request) or ""
+    pdf = job_download_url(job, "pdf", request=request) or ""
     results: Any = []
     if job.status == JobStatus.FAILED:
         error = job.error_message or "Report generation failed"
@@ -661,13 +660,10 @@ def job_status(request: HttpRequest, module: str, job_id: str) -> HttpResponse:
     """``GET /<module>/status/<job_id>`` (cleaning: ``/job-status/``): the job in the old shape,
     keys sorted as Flask's ``jsonify`` sorted them; 404 for unknown jobs and other people's."""
     not_found = JsonResponse({"error": UNKNOWN_JOB[Module(module)]}, status=404)
-    job = job_store().get(job_id)
+    job = job_get(job_id=job_id)
     if job is None:
         return not_found
-    try:
-        submission = job.submission
-    except ObjectDoesNotExist:
-        return not_found
+    submission = job_submission(job)
     if submission is None or not can_view_submission(request.user, submission):
         return not_found
     return JsonResponse(legacy_job_document(request, job, submission), json_dumps_params={"sort_keys": True})

@@ -35,7 +35,7 @@ from inspections.forms import (
 )
 from inspections.selectors import hvac_taxonomy
 from inspections.submit import SubmissionConflictError, civil_draft, cleaning_draft, hvac_draft, inspection_submit
-from jobs.store import job_store
+from jobs.selectors import job_latest_for_submission, job_status_payload
 from submissions.ids import CLIENT_KEY_RE
 from submissions.models import Module, Submission, UploadedFile
 from submissions.router import submission_get
@@ -308,12 +308,11 @@ def stored_url(reference: Any) -> str:
 @require_GET
 def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
     submission = _visible_submission(request, submission_id)
-    jobs = job_store().for_submission(submission.submission_id)
-    job = jobs[0] if jobs else None
+    job = job_latest_for_submission(submission_id=submission.submission_id)
     context = {
         "submission": submission,
         "document": submission.form_data or {},
-        "job": job,
+        "job": job_status_payload(job, request=request) if job else None,
         "status_url": job_status_url(job.job_id) if job else None,
         "display": _display(submission),
     }

@@ -28,6 +28,11 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Not in the plan's table: how many times the job has been put on the task queue (first run,
+    # retries, re-queues by the reaper) and when it last was. They bound retries and tell a job
+    # that is merely waiting in the queue from one a dead worker left behind.
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "jobs"

@@ -42,6 +42,11 @@ class JobStore(Protocol):
 
     def for_submission(self, submission_id: str) -> list[Job]: ...
 
+    def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
+        """Jobs still ``started`` or ``running`` that were created before ``created_before``
+        (the reaper's candidates; it decides which are stale from their timestamps)."""
+        ...
+
 
 class DatabaseJobStore:
     def create(self, job: Job) -> None:
@@ -63,6 +68,13 @@ class DatabaseJobStore:
             .order_by("-created_at", "-id")
         )
 
+    def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
+        return list(
+            Job.objects.select_related("submission")
+            .filter(status__in=[JobStatus.STARTED, JobStatus.RUNNING], created_at__lt=created_before)
+            .order_by("created_at", "id")
+        )
+
 
 # --- Legacy job files -------------------------------------------------------------------------
 
@@ -76,6 +88,8 @@ FILE_FIELDS = (
     "created_at",
     "started_at",
     "completed_at",
+    "attempts",
+    "queued_at",
 )
 
 
@@ -116,6 +130,11 @@ def job_document(*, job_id: str, values: dict[str, Any], meta: dict[str, Any]) -
         document["started_at"] = _epoch(values["started_at"])
     if values.get("completed_at") is not None:
         document["completed_at"] = _epoch(values["completed_at"])
+    # The report worker's bookkeeping (jobs.services): attempts queued, and when last queued.
+    if values.get("attempts"):
+        document["attempts"] = int(values["attempts"])
+    if values.get("queued_at") is not None:
+        document["queued_at"] = _epoch(values["queued_at"])
     return document
 
 
@@ -129,7 +148,13 @@ def _values_from_file(document: dict[str, Any], record: NormalizedJob) -> dict[s
         "created_at": record.created_at,
         "started_at": parse_timestamp(document.get("started_at")),
         "completed_at": record.completed_at,
+        "attempts": _attempts(document.get("attempts")),
+        "queued_at": parse_timestamp(document.get("queued_at")),
     }
+
+
+def _attempts(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 32768 else 0
 
 
 def _meta_for(submission: Submission, created_at: dt.datetime) -> dict[str, Any]:
@@ -226,6 +251,25 @@ class LegacyJobStore:
             if submission is not None:
                 job.submission = submission
         return sorted(found, key=lambda job: job.created_at, reverse=True)
+
+    def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
+        found = []
+        for path in job_files():
+            try:
+                loaded = job_file_load(path)
+            except LegacyFileError as error:
+                logger.warning("legacy job store: %s skipped while looking for unfinished jobs: %s", path, error)
+                continue
+            if loaded[2].status not in (JobStatus.STARTED, JobStatus.RUNNING):
+                continue
+            job = self._job(*loaded)
+            if job.created_at >= created_before:
+                continue
+            submission = _submission_or_none(loaded[2].submission_id) if loaded[2].submission_id else None
+            if submission is not None:
+                job.submission = submission
+            found.append(job)
+        return sorted(found, key=lambda job: job.created_at)
 
     @staticmethod
     def _job(path: Path, document: dict[str, Any], record: NormalizedJob) -> Job:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from audit.services import Action, audit_record
+from jobs.services import job_create, report_job_id_for
 from submissions.models import Submission, UploadedFile
 from submissions.router import phase_plan, storage_atomic, submission_save
 
@@ -30,8 +31,9 @@ def submission_create(
     client_key: str | None = None,
     content_hash: str = "",
 ) -> Submission:
-    """Create a submission and its ``submit_form`` audit row in one transaction.
+    """Create a submission, its ``submit_form`` audit row and its report job in one transaction.
 
+    The report task is queued when the transaction commits (``jobs.services.job_create``).
     ``files``: its photos and signatures, already in storage. Saved rows are photos uploaded
     ahead and waiting (no submission yet): they are claimed, and if one is no longer waiting
     ``SubmissionFilesUnavailableError`` rolls everything back. Unsaved rows are written.
@@ -40,6 +42,7 @@ def submission_create(
     ``IntegrityError`` when two race), so callers look it up first with
     ``selectors.submission_for_client_key`` and answer a replay or a conflict.
     """
+    job_id, form_data = report_job_id_for(module=module, form_data=form_data)
     submission = Submission(
         module=module,
         form_data=form_data,
@@ -61,6 +64,7 @@ def submission_create(
         resource=submission,
         details={"submission_id": submission.submission_id, "module": module},
     )
+    job_create(submission=submission, job_id=job_id)
     return submission
 
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import logging
+import threading
 import uuid
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -32,7 +34,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.urls import reverse
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from injaaz.storages import CloudinaryStorage
 from submissions.models import FileType, UploadedFile
@@ -65,6 +67,23 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
 
+# WeasyPrint sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES when it is imported,
+# which makes a truncated upload decode "successfully" (padded with grey). Uploads are decoded
+# with it off; the lock keeps two threads from restoring each other's value.
+_DECODING_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    with _DECODING_LOCK:
+        saved = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
 def image_prepare(data: bytes, *, keep_gps: bool | None = None) -> PreparedImage:
     """Validate ``data`` as a JPEG/PNG/WebP image and return it normalised, ready to store."""
     max_bytes = settings.INJAAZ_UPLOAD_MAX_BYTES
@@ -88,7 +107,8 @@ def image_prepare(data: bytes, *, keep_gps: bool | None = None) -> PreparedImage
                     f"The image is {width} x {height} pixels, more than the {max_pixels:,} allowed "
                     "(it may be a decompression bomb)."
                 )
-            image.load()
+            with _strict_decoding():
+                image.load()
         except UploadRejectedError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:

@@ -104,3 +104,13 @@ def cleaning_post(*, key: str | None = None, **fields: Any) -> dict[str, Any]:
 
 def stored_names(rows: Any = None) -> set[str]:
     return set((rows or UploadedFile.objects.all()).values_list("storage_name", flat=True))
+
+
+def hvac_taxonomy_seed() -> None:
+    """Seed what the data migration seeds again: a transactional test starts after another one
+    flushed every table, the migration's rows included."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("inspections.migrations.0002_seed_hvac_assets_and_systems").seed(apps, None)

@@ -153,21 +153,18 @@ def test_the_submission_page_shows_items_photos_signatures_and_the_job(client: C
     photo_name = mine.form_data["items"][0]["photos"][0]["name"]
     assert f'src="/files/{photo_name}"' in html
     assert f'src="/files/{mine.form_data["tech_signature"]["name"]}"' in html
-    assert "Extract Fans" in html and "Report generation has not started yet." in html
+    assert "Extract Fans" in html
 
-    job = Job.objects.create(
-        submission=mine,
-        status="done",
-        progress=100,
-        excel_url="/r/x.xlsx",
-        pdf_url="/r/x.pdf",
-        completed_at=timezone.now(),
+    # The report job was created with the submission: the page follows it through `jobs:status`.
+    job = Job.objects.get(submission=mine)
+    assert f'data-job-id="{job.job_id}"' in html and 'data-status="started"' in html
+    assert job_status_url(job.job_id) == f"/jobs/{job.job_id}/status"
+    assert f'data-status-url="/jobs/{job.job_id}/status"' in html
+    assert "Waiting for the report worker" in html and "Download PDF" not in html
+    Job.objects.filter(pk=job.pk).update(
+        status="done", progress=100, excel_url="/r/x.xlsx", pdf_url="/r/x.pdf", completed_at=timezone.now()
     )
     html = client.get(f"/submissions/{mine.submission_id}/").content.decode()
-    assert f'data-job-id="{job.job_id}"' in html and 'data-status="done"' in html
-    assert 'href="/r/x.pdf">Download PDF' in html and 'href="/r/x.xlsx">Download Excel' in html
-    status_url = job_status_url(job.job_id)  # the jobs app's JSON endpoint, `jobs:status`
-    if status_url is None:
-        assert "data-status-url" not in html  # nothing to poll until the jobs app provides it
-    else:
-        assert f'data-status-url="{status_url}"' in html
+    assert 'data-status="done"' in html and "Reports ready." in html
+    assert f'href="http://testserver/jobs/{job.job_id}/files/x.pdf">Download PDF' in html
+    assert f'href="http://testserver/jobs/{job.job_id}/files/x.xlsx">Download Excel' in html

@@ -12,15 +12,21 @@ from django.test import Client
 
 from submissions.legacy.store import legacy_tree, submission_file_read
 from submissions.models import Submission, UploadedFile
-from tests.inspection_helpers import civil_post, cleaning_post, hvac_post, signature_data_url, upload_photo
+from tests.inspection_helpers import (
+    civil_post,
+    cleaning_post,
+    hvac_post,
+    hvac_taxonomy_seed,
+    signature_data_url,
+    upload_photo,
+)
 
-# serialized_rollback: the taxonomy seeded by a data migration survives the flushes of
-# transactional tests.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def client_in(client: Client, inspector: Any) -> Client:
+    hvac_taxonomy_seed()
     client.force_login(inspector)
     return client
 

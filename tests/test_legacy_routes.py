@@ -59,11 +59,12 @@ def test_hvac_submit_with_urls_ui_payload(client_in: Client) -> None:
     assert response.status_code == 200
     answer = response.json()
     submission = Submission.objects.get()
+    job = Job.objects.get(submission=submission)  # created with the submission, queued on commit
     assert answer == {
         "status": "ok",
         "submission_id": submission.submission_id,
-        "job_id": None,  # the report job arrives with the jobs work (issue 6)
-        "job_status_url": None,
+        "job_id": job.job_id,
+        "job_status_url": f"/hvac-mep/status/{job.job_id}",
     }
     document = submission.form_data
     assert document["items"][0]["photos"][0]["url"] == photo["url"]
@@ -149,7 +150,7 @@ def test_hvac_multipart_submit(client_in: Client) -> None:
     submission = Submission.objects.get()
     assert response.json() == {
         "status": "queued",
-        "job_id": None,
+        "job_id": Job.objects.get(submission=submission).job_id,
         "submission_id": submission.submission_id,
         "items": 1,
     }
@@ -193,7 +194,7 @@ def test_civil_submit_exact_ui_form_keeps_every_row_and_the_location(client_in: 
     submission = Submission.objects.get()
     assert response.json() == {
         "status": "queued",
-        "job_id": None,
+        "job_id": Job.objects.get(submission=submission).job_id,
         "submission_id": submission.submission_id,
         "files": [],
     }
@@ -247,11 +248,12 @@ def test_civil_submit_with_urls_json(client_in: Client) -> None:
     response = post_json(client_in, "/civil/submit-with-urls", body)
     assert response.status_code == 200
     submission = Submission.objects.get()
+    job_id = Job.objects.get(submission=submission).job_id
     assert response.json() == {
         "status": "ok",
         "submission_id": submission.submission_id,
-        "job_id": None,
-        "job_status_url": None,
+        "job_id": job_id,
+        "job_status_url": f"/civil/status/{job_id}",
     }
     work = submission.form_data["work_items"]
     assert work[0]["quantity"] == "3" and work[0]["photos"][0]["url"] == photo["url"]
@@ -284,8 +286,10 @@ def test_cleaning_submit_answers_202_and_stores_base64_photos_and_signatures(cli
     response = post_json(client_in, "/cleaning/submit", body)
     assert response.status_code == 202
     submission = Submission.objects.get()
-    assert response.json() == {"status": "queued", "job_id": None, "submission_id": submission.submission_id}
+    job_id = Job.objects.get(submission=submission).job_id
+    assert response.json() == {"status": "queued", "job_id": job_id, "submission_id": submission.submission_id}
     document = submission.form_data
+    assert document["job_id"] == job_id  # the /cleaning/submit shape records its job
     assert (document["scope_offices"], document["scope_toilets"], document["scope_kitchen"]) == (
         "True",
         "False",
@@ -311,11 +315,12 @@ def test_cleaning_submit_with_urls_takes_photo_url_keys_and_lists(client_in: Cli
     response = post_json(client_in, "/cleaning/submit-with-urls", body)  # K1/K5
     assert response.status_code == 200
     submission = Submission.objects.get()
+    job_id = Job.objects.get(submission=submission).job_id
     assert response.json() == {
         "status": "queued",
         "submission_id": submission.submission_id,
-        "job_id": None,
-        "job_status_url": None,
+        "job_id": job_id,
+        "job_status_url": f"/cleaning/job-status/{job_id}",
     }
     assert [p["url"] for p in submission.form_data["photos"]] == [second["url"], first["url"]]
 
@@ -345,20 +350,20 @@ def make_job(submission: Submission, **fields: Any) -> Job:
         (
             "hvac_mep",
             "/hvac-mep/status/",
-            {"excel_url": "http://testserver/r/a.xlsx", "pdf_url": "http://testserver/r/a.pdf"},
+            {"excel_url": "{base}/a.xlsx", "pdf_url": "{base}/a.pdf"},
         ),
         (
             "civil",
             "/civil/status/",
             [
-                {"filename": "a.xlsx", "url": "http://testserver/r/a.xlsx"},
-                {"filename": "a.pdf", "url": "http://testserver/r/a.pdf"},
+                {"filename": "a.xlsx", "url": "{base}/a.xlsx"},
+                {"filename": "a.pdf", "url": "{base}/a.pdf"},
             ],
         ),
         (
             "cleaning",
             "/cleaning/job-status/",
-            {"excel": "http://testserver/r/a.xlsx", "pdf": "http://testserver/r/a.pdf"},
+            {"excel": "{base}/a.xlsx", "pdf": "{base}/a.pdf"},
         ),
     ],
 )
@@ -374,6 +379,8 @@ def test_status_of_a_done_job_in_the_old_shape(
         pdf_url="/r/a.pdf",
         completed_at=timezone.now(),
     )
+    # The report links are the authorised download view's, made absolute as the old ones were.
+    results = json.loads(json.dumps(results).replace("{base}", f"http://testserver/jobs/{job.job_id}/files"))
     response = client_in.get(f"{path}{job.job_id}")
     assert response.status_code == 200
     raw = response.content.decode()

@@ -46,6 +46,7 @@ def test_hybrid_keeps_jobs_in_files_in_the_old_format(hybrid: LegacyTree, commit
     submission = commit(create, "hvac_mep")
     store = job_store()
     assert isinstance(store, LegacyJobStore)
+    [report_job] = store.for_submission(submission.submission_id)  # submission_create's own job
     job = Job(job_id="job_0123456789ab", submission=submission, created_at=T0)
     commit(store.create, job)
 
@@ -88,7 +89,8 @@ def test_hybrid_keeps_jobs_in_files_in_the_old_format(hybrid: LegacyTree, commit
         "pdf_url": "https://injaaz.example.com/media/reports/a.pdf",
     }
     assert isinstance(document["completed_at"], float) and document["completed_at"] == done.timestamp()
-    assert sorted(os.listdir(path.parent)) == [".lock", path.name]  # nothing staged left behind
+    # Nothing staged left behind.
+    assert sorted(os.listdir(path.parent)) == sorted([".lock", path.name, f"{report_job.job_id}.json"])
 
     loaded = store.get("job_0123456789ab")
     assert loaded is not None and loaded.pk is None
@@ -119,12 +121,19 @@ def test_a_failure_is_state_failed_with_results_error(hybrid: LegacyTree, commit
 def test_for_submission_lists_that_submissions_jobs_newest_first(hybrid: LegacyTree, commit: Any) -> None:
     first, other = commit(create, "hvac_mep"), commit(create, "civil")
     store = job_store()
+    # Each submission_create made its report job (created now, so newest); list the others.
+    report_jobs = {job.job_id for s in (first, other) for job in store.for_submission(s.submission_id)}
+    assert len(report_jobs) == 2
+
+    def listed(submission_id: str) -> list[str]:
+        return [job.job_id for job in store.for_submission(submission_id) if job.job_id not in report_jobs]
+
     for index, (submission, job_id) in enumerate(
         [(first, "job_00000000000a"), (other, "job_00000000000b"), (first, "job_00000000000c")]
     ):
         commit(store.create, Job(job_id=job_id, submission=submission, created_at=T0 + dt.timedelta(minutes=index)))
-    assert [job.job_id for job in store.for_submission(first.submission_id)] == ["job_00000000000c", "job_00000000000a"]
-    assert [job.job_id for job in store.for_submission(other.submission_id)] == ["job_00000000000b"]
+    assert listed(first.submission_id) == ["job_00000000000c", "job_00000000000a"]
+    assert listed(other.submission_id) == ["job_00000000000b"]
     assert store.for_submission("sub_000000000000") == []
 
 
@@ -158,7 +167,8 @@ def test_the_default_keeps_jobs_in_the_table(legacy_dir: Path, commit: Any) -> N
     store = job_store()
     assert isinstance(store, DatabaseJobStore)
     store.create(Job(job_id="job_0000000000ab", submission=submission))
-    assert Job.objects.get().job_id == "job_0000000000ab"
+    assert Job.objects.get(job_id="job_0000000000ab").submission == submission
+    assert Job.objects.count() == 2  # and the report job submission_create made
     assert not LegacyTree(legacy_dir).jobs_dir.exists()
 
 

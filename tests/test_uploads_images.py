@@ -94,9 +94,14 @@ def test_a_decompression_bomb_is_refused_before_decoding(client_in: Client) -> N
 
 
 def test_damaged_and_unsupported_images_are_refused() -> None:
+    import weasyprint  # noqa: F401 - it turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     jpeg = image_bytes(size=(400, 300))
     with pytest.raises(UploadRejectedError, match="damaged or incomplete"):
         image_prepare(jpeg[: len(jpeg) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as WeasyPrint wants it
     gif = io.BytesIO()
     Image.new("P", (10, 10)).save(gif, "GIF")
     with pytest.raises(UploadRejectedError, match="Only JPEG, PNG and WebP"):

@@ -1,0 +1,419 @@
+"""Report jobs: create, run, retry, reap, regenerate. Every job read and write goes through
+``jobs.store.job_store()``, so the legacy job-file store works unchanged.
+
+Lifecycle: ``started`` (progress 0, queued) → ``running`` (10, 30, 60, 90) → ``done`` (100, with
+``excel_url`` and ``pdf_url``) or ``failed`` (a readable ``error_message``).
+
+``attempts`` counts how many times the job has been put on the queue (first run, retries after
+transient storage errors, re-queues by the reaper); each queued task carries its attempt number,
+so a task superseded by a later attempt does nothing, and ``INJAAZ_REPORT_MAX_ATTEMPTS`` bounds
+the loop a crashing or unlucky job could otherwise run forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import Action, audit_record
+from jobs.errors import TransientStorageError, is_transient
+from jobs.models import Job, JobStatus
+from jobs.reports.excel import build_workbook
+from jobs.reports.files import ReportFiles
+from jobs.reports.pdf import build_pdf
+from jobs.reports.render import report_content
+from jobs.store import job_store
+from submissions.ids import new_job_id
+from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
+from submissions.models import Module, Submission, SubmissionStatus
+from submissions.router import storage_atomic, submission_get, submission_save
+
+logger = logging.getLogger(__name__)
+
+REPORTS_PREFIX = "reports"
+REPORT_EXTENSIONS = {"excel": "xlsx", "pdf": "pdf"}
+MAX_ERROR_LENGTH = 1000
+
+# Progress steps while running (the legacy app used 0/10/30/60/100).
+PROGRESS_CLAIMED = 10
+PROGRESS_CONTENT = 30
+PROGRESS_EXCEL = 60
+PROGRESS_PDF = 90
+
+
+# --- Creating and queueing -------------------------------------------------------------------
+
+
+def report_job_id_for(*, module: str, form_data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The id of the report job a new submission gets, and its document.
+
+    The id is generated here, before the document is saved: the Cleaning ``/submit`` shape
+    records its job id inside the document (FORMAT.md §1.3), so a Cleaning document gets it
+    written into (a copy of) it. A ``job_id`` the client put in the document is replaced: job ids
+    are Injaaz's to give (a client's could name another submission's job, or repeat).
+    Other shapes never carried one and are returned unchanged.
+    """
+    job_id = new_job_id()
+    if module != Module.CLEANING or isinstance(form_data.get("data"), dict):
+        return job_id, form_data
+    return job_id, {**form_data, "job_id": job_id}
+
+
+def job_create(*, submission: Submission, job_id: str | None = None) -> Job:
+    """Create ``submission``'s report job (``started``, progress 0) and queue it on commit.
+
+    Call it inside the transaction that writes the submission: the task is only enqueued once
+    that transaction commits, so a worker never looks for a submission that does not exist.
+    """
+    now = timezone.now()
+    job = Job(submission=submission, status=JobStatus.STARTED, progress=0, attempts=1, queued_at=now, created_at=now)
+    if job_id is not None:
+        job.job_id = job_id
+    job_store().create(job)
+    _enqueue_on_commit(job.job_id, attempt=1)
+    return job
+
+
+@transaction.atomic
+def reports_regenerate(*, submission: Submission, actor: Any) -> Job:
+    """Generate ``submission``'s reports again, as a new job (staff action; audited)."""
+    job = job_create(submission=submission)
+    audit_record(
+        actor=actor,
+        action=Action.GENERATE_REPORT,
+        resource=submission,
+        details={"event": "regenerate", "job_id": job.job_id, "submission_id": submission.submission_id},
+    )
+    return job
+
+
+def _enqueue(job_id: str, attempt: int, delay_seconds: float = 0) -> None:
+    from jobs.tasks import generate_reports
+
+    task = generate_reports
+    if delay_seconds > 0:
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay_seconds))
+        else:
+            logger.info("Task backend cannot defer; job %s retries without back-off", job_id)
+    task.enqueue(job_id, attempt)
+
+
+def _enqueue_on_commit(job_id: str, *, attempt: int, delay_seconds: float = 0) -> None:
+    # robust: a queue that refuses the task must not undo a committed submission; the job stays
+    # "started" and the reaper queues it again once it is stale.
+    transaction.on_commit(lambda: _enqueue(job_id, attempt, delay_seconds), robust=True)
+
+
+def retry_delay_seconds(attempt: int) -> float:
+    """Exponential back-off with jitter before attempt ``attempt + 1``."""
+    base = settings.INJAAZ_REPORT_RETRY_BASE_SECONDS
+    if base <= 0:
+        return 0.0
+    delay = min(settings.INJAAZ_REPORT_RETRY_MAX_SECONDS, base * 2 ** (attempt - 1))
+    return float(delay) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+# --- Running ---------------------------------------------------------------------------------
+
+
+def report_storage_name(job_id: str, token: str, kind: str) -> str:
+    """Where a report lives in storage: generated from ids and a random token, no user text."""
+    return f"{REPORTS_PREFIX}/{job_id}/{token}.{REPORT_EXTENSIONS[kind]}"
+
+
+def report_download_path(job_id: str, filename: str) -> str:
+    return reverse("jobs:download", kwargs={"job_id": job_id, "filename": filename})
+
+
+def normalized_submission(submission: Submission) -> NormalizedSubmission:
+    """The submission's document as the legacy parser reads it, whatever shape it has.
+
+    Injaaz's own id is the truth: a document without an id, or one whose inner id differs (the
+    old app's database era wrote such rows, FORMAT.md §8), is read with the row's id put in.
+    """
+    from submissions.legacy.normalize import normalize_submission
+
+    document = submission.form_data
+    if not isinstance(document, dict):
+        raise LegacyFormatError("the submission's form_data is not a JSON object")
+    try:
+        return normalize_submission(document, stem=submission.submission_id, module_hint=submission.module)
+    except LegacyFormatError as error:
+        patched = dict(document)
+        for key in ("id", "submission_id"):
+            if key in patched or key == _id_key(document):
+                patched[key] = submission.submission_id
+        try:
+            record = normalize_submission(patched, stem=submission.submission_id, module_hint=submission.module)
+        except LegacyFormatError:
+            raise error from None
+        record.warnings.append(f"read with the submission's own id: {error}")
+        return record
+
+
+def _id_key(document: dict[str, Any]) -> str:
+    if isinstance(document.get("fields"), dict) or isinstance(document.get("work_items"), list):
+        return "id"
+    return "submission_id"
+
+
+def _save_report(name: str, data: bytes) -> None:
+    storage = default_storage
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+        saved = storage.save(name, ContentFile(data))
+    except Exception as error:
+        if is_transient(error):
+            raise TransientStorageError(f"could not store {name}: {error}") from error
+        raise
+    if saved != name:
+        raise RuntimeError(f"the storage saved the report as {saved!r} instead of {name!r}")
+
+
+@dataclass
+class _Run:
+    job: Job
+    attempt: int
+    submission: Submission
+    progress: Callable[[int], None]
+
+
+def report_job_run(*, job_id: str, attempt: int = 1) -> None:
+    """The worker's work for one job: generate both reports, store them, record the outcome."""
+    store = job_store()
+    job = store.get(job_id)
+    if job is None:
+        logger.warning("Report job %s does not exist; nothing to do", job_id)
+        return
+    if job.status in (JobStatus.DONE, JobStatus.FAILED):
+        logger.info("Report job %s is already %s; nothing to do", job_id, job.status)
+        return
+    if job.attempts > attempt:
+        logger.info("Report job %s attempt %s was superseded by attempt %s", job_id, attempt, job.attempts)
+        return
+    try:
+        submission = submission_get(job.submission.submission_id)
+    except Submission.DoesNotExist:
+        submission = None  # a job file whose submission nobody has any more
+    except LegacyFormatError as error:  # its legacy file exists but cannot be read
+        _fail(job, attempt, f"The submission could not be read: {error}"[:MAX_ERROR_LENGTH], submission=None)
+        return
+    if submission is None:
+        _fail(job, attempt, "The submission of this job no longer exists.", submission=None)
+        return
+
+    store.update(
+        job,
+        status=JobStatus.RUNNING,
+        progress=PROGRESS_CLAIMED,
+        attempts=max(job.attempts, attempt),
+        started_at=timezone.now(),
+        completed_at=None,
+        error_message="",
+    )
+    _submission_status(submission, SubmissionStatus.PROCESSING)
+
+    def progress(value: int) -> None:
+        store.update(job, progress=value)
+
+    try:
+        excel_path, pdf_path = _generate(_Run(job, attempt, submission, progress))
+    except Exception as error:  # noqa: BLE001 - every failure is recorded on the job, then retried or failed
+        _handle_failure(job, attempt, error, submission)
+        return
+
+    if not _still_current(job_id, attempt):
+        return
+    with storage_atomic():
+        store.update(
+            job,
+            status=JobStatus.DONE,
+            progress=100,
+            excel_url=excel_path,
+            pdf_url=pdf_path,
+            error_message="",
+            completed_at=timezone.now(),
+        )
+        _submission_status(submission, SubmissionStatus.COMPLETED)
+        audit_record(
+            action=Action.GENERATE_REPORT,
+            resource=submission,
+            details={"event": "done", "job_id": job_id, "submission_id": submission.submission_id, "attempt": attempt},
+        )
+
+
+def _generate(run: _Run) -> tuple[str, str]:
+    job_id = run.job.job_id
+    record = normalized_submission(run.submission)
+    files = ReportFiles.for_document(run.submission.form_data)
+    content = report_content(record, files.open, job_id=job_id, generated_at=timezone.now())
+    run.progress(PROGRESS_CONTENT)
+    token = secrets.token_hex(16)
+    excel_name = report_storage_name(job_id, token, "excel")
+    _save_report(excel_name, build_workbook(content))
+    run.progress(PROGRESS_EXCEL)
+    pdf_name = report_storage_name(job_id, token, "pdf")
+    _save_report(pdf_name, build_pdf(content))
+    run.progress(PROGRESS_PDF)
+    return (
+        report_download_path(job_id, excel_name.rsplit("/", 1)[1]),
+        report_download_path(job_id, pdf_name.rsplit("/", 1)[1]),
+    )
+
+
+def _still_current(job_id: str, attempt: int) -> bool:
+    """False when the reaper re-queued the job while this (slow, not dead) attempt ran."""
+    current = job_store().get(job_id)
+    if current is None or current.attempts > attempt or current.status != JobStatus.RUNNING:
+        logger.warning("Report job %s attempt %s finished after it was superseded; result dropped", job_id, attempt)
+        return False
+    return True
+
+
+def failure_message(error: BaseException, *, attempts: int) -> str:
+    """What a failed job tells its reader."""
+    if isinstance(error, LegacyFormatError):
+        message = f"The submission's data could not be read: {error}"
+    elif is_transient(error):
+        message = f"Storage was unavailable ({attempts} attempt{'s' if attempts != 1 else ''}): {error}"
+    else:
+        message = f"Report generation failed: {type(error).__name__}: {error}"
+    return message[:MAX_ERROR_LENGTH]
+
+
+def _handle_failure(job: Job, attempt: int, error: Exception, submission: Submission) -> None:
+    maximum = settings.INJAAZ_REPORT_MAX_ATTEMPTS
+    if is_transient(error) and attempt < maximum:
+        if not _still_current(job.job_id, attempt):
+            return
+        delay = retry_delay_seconds(attempt)
+        logger.warning(
+            "Report job %s attempt %s of %s met a transient error (%s); retrying in %.0f s",
+            job.job_id,
+            attempt,
+            maximum,
+            error,
+            delay,
+        )
+        job_store().update(job, status=JobStatus.STARTED, progress=0, attempts=attempt + 1, queued_at=timezone.now())
+        _enqueue_on_commit(job.job_id, attempt=attempt + 1, delay_seconds=delay)
+        return
+    if is_transient(error):
+        logger.warning("Report job %s failed after %s attempts: %s", job.job_id, attempt, error)
+    else:
+        logger.exception("Report job %s failed", job.job_id, exc_info=error)
+    _fail(job, attempt, failure_message(error, attempts=attempt), submission=submission)
+
+
+def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None) -> None:
+    with storage_atomic():
+        job_store().update(job, status=JobStatus.FAILED, error_message=message, completed_at=timezone.now())
+        if submission is not None:
+            _submission_status(submission, SubmissionStatus.FAILED)
+        audit_record(
+            action=Action.GENERATE_REPORT,
+            resource=submission,
+            resource_type="" if submission is not None else "job",
+            details={"event": "failed", "job_id": job.job_id, "attempt": attempt, "error": message},
+        )
+
+
+def job_submission(job: Job) -> Submission | None:
+    """The job's submission, or ``None`` for a job file whose submission cannot be found."""
+    try:
+        return job.submission
+    except Submission.DoesNotExist:
+        return None
+
+
+def _submission_status(submission: Submission, status: str) -> None:
+    """Mirror the job's outcome on the submission (pending → processing → completed/failed).
+
+    Bookkeeping only: if the submission cannot be saved (say, an old document the router refuses
+    to rewrite), the job's own outcome still stands, so the error is logged, not raised.
+    """
+    if submission.status == status:
+        return
+    previous, submission.status = submission.status, status
+    try:
+        with storage_atomic():
+            submission_save(submission)
+    except Exception:
+        submission.status = previous
+        logger.exception("Submission %s: status %s not recorded", submission.submission_id, status)
+
+
+# --- Reaping ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ReapResult:
+    requeued: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.requeued) + len(self.failed)
+
+
+def _last_activity(job: Job) -> dt.datetime:
+    if job.status == JobStatus.RUNNING and job.started_at is not None:
+        return job.started_at
+    return job.queued_at or job.started_at or job.created_at
+
+
+def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False) -> ReapResult:
+    """Re-queue or fail jobs nobody is working on.
+
+    A job ``running`` for longer than ``stale_after`` (``INJAAZ_JOB_STALE_SECONDS``) was left by a
+    worker that died; a job ``started`` and untouched that long was lost before a worker took it
+    (or was never queued: the old app's jobs stayed ``started`` forever). Either is queued again
+    while it has attempts left, and failed with a message saying why otherwise.
+    """
+    if stale_after is None:
+        stale_after = dt.timedelta(seconds=settings.INJAAZ_JOB_STALE_SECONDS)
+    now = timezone.now()
+    cutoff = now - stale_after
+    maximum = settings.INJAAZ_REPORT_MAX_ATTEMPTS
+    result = ReapResult()
+    store = job_store()
+    for job in store.unfinished(created_before=cutoff):
+        if _last_activity(job) >= cutoff:
+            continue
+        if job.attempts < maximum:
+            result.requeued.append(job.job_id)
+            if not dry_run:
+                attempt = job.attempts + 1
+                store.update(job, status=JobStatus.STARTED, progress=0, attempts=attempt, queued_at=now)
+                _enqueue_on_commit(job.job_id, attempt=attempt)
+            continue
+        result.failed.append(job.job_id)
+        if dry_run:
+            continue
+        minutes = max(1, round(stale_after.total_seconds() / 60))
+        if job.status == JobStatus.RUNNING:
+            message = (
+                f"The worker stopped while generating the reports ({job.attempts} attempts, none finished "
+                f"within {minutes} min). Regenerate the reports to try again."
+            )
+        else:
+            message = (
+                f"No worker picked this job up ({job.attempts} attempts, {minutes} min each). "
+                "Check that a worker is running, then regenerate the reports."
+            )
+        _fail(job, job.attempts, message, submission=job_submission(job))
+    return result

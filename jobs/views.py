@@ -1,0 +1,130 @@
+"""Report job endpoints: JSON status per job, and the authorised download of its reports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.files.storage import Storage, default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import NoReverseMatch
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from audit.services import Action, audit_record
+from jobs.selectors import KINDS, job_get, job_report_filename, job_status_payload
+from jobs.services import REPORT_EXTENSIONS, job_submission, report_storage_name
+from submissions.models import Submission
+from submissions.selectors import can_view_submission
+
+OWN_REPORT_RE = re.compile(r"^[0-9a-f]{32}\.(xlsx|pdf)$")
+CONTENT_TYPES = {
+    "excel": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _forbidden_json(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@never_cache
+@require_GET
+def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
+    """``{job_id, status, progress, excel_url, pdf_url, error_message, timestamps}``; the page polls it."""
+    if not request.user.is_authenticated:
+        return _forbidden_json(401, "Log in to see this job.")
+    job = job_get(job_id=job_id)
+    if job is None:
+        return _forbidden_json(404, "Job not found.")
+    submission = job_submission(job)
+    if submission is None or not can_view_submission(request.user, submission):
+        return _forbidden_json(403, "You may not see this job.")
+    return JsonResponse(job_status_payload(job, request=request))
+
+
+def _signed_url(storage: Storage, name: str, download_name: str) -> str | None:
+    """A short-lived signed URL where the storage has them (S3 with query-string auth)."""
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # pragma: no cover - django-storages is a requirement
+        return None
+    if isinstance(storage, S3Storage) and storage.querystring_auth:
+        return str(
+            storage.url(
+                name,
+                parameters={"ResponseContentDisposition": f'attachment; filename="{download_name}"'},
+                expire=settings.INJAAZ_DOWNLOAD_URL_SECONDS,
+            )
+        )
+    return None
+
+
+def _legacy_report(filename: str) -> Path | None:
+    """A report the old app wrote into ``generated/``, if the folder still holds it."""
+    folder = Path(settings.INJAAZ_LEGACY_DIR).resolve()
+    candidate = (folder / filename).resolve()
+    if candidate.parent != folder or not candidate.is_file():
+        return None
+    return candidate
+
+
+def _audit_download(submission: Submission, job_id: str, kind: str, filename: str, how: str) -> None:
+    audit_record(
+        action=Action.DOWNLOAD_FILE,
+        resource=submission,
+        details={
+            "job_id": job_id,
+            "submission_id": submission.submission_id,
+            "file": kind,
+            "name": filename,
+            "served": how,
+        },
+    )
+
+
+@never_cache
+@require_GET
+def job_download(request: HttpRequest, job_id: str, filename: str) -> Any:
+    """Serve one of a job's reports to someone who may see its submission; audited.
+
+    Streams from storage (the filesystem) or redirects to a short-lived signed URL (S3).
+    Anyone else gets 403 and nothing else.
+    """
+    if not request.user.is_authenticated:
+        try:
+            return redirect_to_login(request.get_full_path())
+        except NoReverseMatch:
+            return HttpResponse("Log in to download reports.", status=403, content_type="text/plain")
+    job = job_get(job_id=job_id)
+    if job is None:
+        raise Http404("No such job.")
+    submission = job_submission(job)
+    if submission is None or not can_view_submission(request.user, submission):
+        return HttpResponse("You may not download this report.", status=403, content_type="text/plain")
+    kind = next((kind for kind in KINDS if job_report_filename(job, kind) == filename), None)
+    if kind is None:
+        raise Http404("This job has no such report.")
+    download_name = f"{submission.module}_{submission.submission_id}.{REPORT_EXTENSIONS[kind]}"
+
+    if OWN_REPORT_RE.match(filename):
+        storage = default_storage
+        name = report_storage_name(job.job_id, filename.rsplit(".", 1)[0], kind)
+        if not storage.exists(name):
+            raise Http404("The report file is missing; regenerate the reports.")
+        signed = _signed_url(storage, name, download_name)
+        if signed is not None:
+            _audit_download(submission, job.job_id, kind, filename, "signed_url")
+            return HttpResponseRedirect(signed)
+        handle = storage.open(name, "rb")
+        _audit_download(submission, job.job_id, kind, filename, "stream")
+        return FileResponse(handle, as_attachment=True, filename=download_name, content_type=CONTENT_TYPES[kind])
+
+    legacy = _legacy_report(filename)
+    if legacy is None:
+        raise Http404("This report was made by the old app and is no longer stored; regenerate the reports.")
+    _audit_download(submission, job.job_id, kind, filename, "legacy_file")
+    return FileResponse(legacy.open("rb"), as_attachment=True, filename=download_name, content_type=CONTENT_TYPES[kind])
