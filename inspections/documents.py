@@ -3,7 +3,7 @@
 - HVAC/MEP: the ``/hvac-mep/submit-with-urls`` shape with ca9e31e's signature dicts.
 - Civil: the ``/civil/submit-with-urls`` shape as extended at 8bf53f5, every work row kept.
 - Cleaning: the flat ``/cleaning/submit`` shape (every field a string, checkboxes
-  ``"True"``/``"False"``).
+  ``"True"``/``"False"``, the report job's id).
 
 Photo and signature references are ``{"saved": null, "path": null, "url", "is_cloud": true}``
 plus Injaaz's ``"name"`` (the storage name) and, for cleaning photos, ``"index"``. A signature
@@ -180,8 +180,8 @@ def _cleaning(draft: Draft, submission_id: str, signatures: dict[str, UploadedFi
         "photos": [file_ref(photo, index=index) for index, photo in enumerate(draft.photos)],
         "base_url": draft.base_url,
         "submission_id": submission_id,
-        # The old /cleaning/submit stored its job id here; the report job is created with the
-        # submission, and its id is filled in by the job service when it exists.
+        # The old /cleaning/submit stored its job id here: submission_create writes in the id of
+        # the report job it creates (jobs.services.report_job_id_for).
         "job_id": None,
         "created_at": utc_timestamp(),
     }
