@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jobs",
     "audit",
     "maintenance",
+    "inspections",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins within the window: more than this many for one e-mail (or ten times as many
+# from one address) and further attempts are refused until the window has passed.
+INJAAZ_LOGIN_MAX_FAILURES = env_int("INJAAZ_LOGIN_MAX_FAILURES", 5)
+INJAAZ_LOGIN_WINDOW_SECONDS = env_int("INJAAZ_LOGIN_WINDOW_SECONDS", 15 * 60)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "injaaz@localhost")
 
@@ -154,10 +159,63 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Where photos, signatures and reports are kept: filesystem (default), s3 or cloudinary.
 INJAAZ_STORAGE = env_choice("INJAAZ_STORAGE", "filesystem", ("filesystem", "s3", "cloudinary"))
+# Seconds a signed link to a stored file stays valid (S3 and Cloudinary).
+INJAAZ_STORAGE_URL_EXPIRY = env_int("INJAAZ_STORAGE_URL_EXPIRY", 300)
+
+
+def storage_backend(kind: str) -> dict[str, object]:
+    if kind == "s3":
+        bucket = os.environ.get("INJAAZ_S3_BUCKET", "")
+        if not bucket:
+            raise ImproperlyConfigured("INJAAZ_STORAGE=s3 needs INJAAZ_S3_BUCKET.")
+        s3_options: dict[str, object] = {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("INJAAZ_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("INJAAZ_S3_REGION") or None,
+            "default_acl": None,  # private: files are served through signed links only
+            "querystring_auth": True,
+            "querystring_expire": INJAAZ_STORAGE_URL_EXPIRY,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        }
+        # Without explicit keys boto3 uses its own chain (instance role, ~/.aws, AWS_* variables).
+        if os.environ.get("INJAAZ_S3_ACCESS_KEY_ID"):
+            s3_options["access_key"] = os.environ["INJAAZ_S3_ACCESS_KEY_ID"]
+            s3_options["secret_key"] = os.environ.get("INJAAZ_S3_SECRET_ACCESS_KEY", "")
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options}
+    if kind == "cloudinary":
+        # CLOUDINARY_URL is the SDK's own form: cloudinary://<api_key>:<api_secret>@<cloud_name>
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(os.environ.get("CLOUDINARY_URL", ""))
+        if parts.scheme != "cloudinary" or not (parts.hostname and parts.username and parts.password):
+            raise ImproperlyConfigured(
+                "INJAAZ_STORAGE=cloudinary needs CLOUDINARY_URL=cloudinary://<api_key>:<api_secret>@<cloud_name>."
+            )
+        return {
+            "BACKEND": "injaaz.storages.CloudinaryStorage",
+            "OPTIONS": {
+                "cloud_name": parts.hostname,
+                "api_key": parts.username,
+                "api_secret": parts.password,
+                "upload_prefix": os.environ.get("INJAAZ_CLOUDINARY_UPLOAD_PREFIX", ""),
+                "url_expiry": INJAAZ_STORAGE_URL_EXPIRY,
+            },
+        }
+    return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_backend(INJAAZ_STORAGE),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Photo and signature uploads: real JPEG/PNG/WebP images only, checked by decoding them.
+INJAAZ_UPLOAD_MAX_BYTES = env_int("INJAAZ_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+INJAAZ_UPLOAD_MAX_PIXELS = env_int("INJAAZ_UPLOAD_MAX_PIXELS", 50_000_000)
+INJAAZ_PHOTOS_PER_ITEM = env_int("INJAAZ_PHOTOS_PER_ITEM", 100)
+# GPS position is removed from photos unless this is on.
+INJAAZ_UPLOAD_KEEP_GPS = env_bool("INJAAZ_UPLOAD_KEEP_GPS")
 
 # --- Legacy store and migration phase (see submissions/legacy and submissions/router.py) ------
 

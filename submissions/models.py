@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from submissions.ids import new_submission_id, validate_submission_id
+from submissions.ids import new_submission_id, validate_client_key, validate_submission_id
 
 
 class Module(models.TextChoices):
@@ -48,12 +48,19 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     submitted_by_ip = models.CharField(max_length=45, blank=True, default="", db_default="")
+    # Idempotent submit: the key the client sent with the form, and a hash of what it sent.
+    # The same key again with the same content returns this row; with other content, a 409.
+    client_key = models.CharField(  # noqa: DJ001 - NULL (no key) must not collide in the unique index
+        max_length=64, null=True, blank=True, validators=[validate_client_key]
+    )
+    content_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "submissions"
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(fields=["submission_id"], name="uq_submissions_submission_id"),
+            models.UniqueConstraint(fields=["client_key"], name="uq_submissions_client_key"),
             models.CheckConstraint(condition=models.Q(module__in=Module.values), name="submissions_module_valid"),
             models.CheckConstraint(
                 condition=models.Q(status__in=SubmissionStatus.values), name="submissions_status_valid"
@@ -102,13 +109,36 @@ class UploadedFile(models.Model):
     original_filename = models.CharField(max_length=255, blank=True, default="", db_default="")
     file_size = models.IntegerField(null=True, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    # The name in the configured storage (generated, never the user's file name), and who
+    # uploaded it: a photo waiting for its form belongs to that inspector only.
+    storage_name = models.CharField(max_length=255, blank=True, default="", db_default="")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         db_table = "uploaded_files"
         ordering = ("uploaded_at", "id")
-        indexes = [models.Index(fields=["submission"], name="idx_uploaded_files_submission")]
+        indexes = [
+            models.Index(fields=["submission"], name="idx_uploaded_files_submission"),
+            models.Index(
+                fields=["uploaded_by", "uploaded_at"],
+                condition=models.Q(submission__isnull=True),
+                name="idx_uploaded_files_pending",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(file_type__in=FileType.values), name="uploaded_files_type_valid"),
+            models.UniqueConstraint(
+                fields=["storage_name"],
+                condition=~models.Q(storage_name=""),
+                name="uq_uploaded_files_storage_name",
+            ),
         ]
 
     def __str__(self) -> str:

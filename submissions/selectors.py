@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from submissions.models import Submission
+from submissions.models import FileType, Submission, UploadedFile
 
 
 def submission_list(*, user: Any) -> QuerySet[Submission]:
@@ -24,3 +25,42 @@ def can_view_submission(user: Any, submission: Submission) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return bool(user.sees_all_submissions or submission.user_id == user.pk)
+
+
+def submission_for_client_key(client_key: str) -> Submission | None:
+    """The submission created with this idempotency key, if any."""
+    return Submission.objects.select_related("user").filter(client_key=client_key).first()
+
+
+def _photos_usable(user: Any, replay_of: Submission | None) -> QuerySet[UploadedFile]:
+    usable = Q(uploaded_by=user, submission__isnull=True)
+    if replay_of is not None and replay_of.pk is not None and replay_of.user_id == user.pk:
+        # A replayed submit names the photos its first request claimed.
+        usable |= Q(submission=replay_of)
+    return UploadedFile.objects.filter(usable, file_type=FileType.PHOTO)
+
+
+def photos_waiting(*, user: Any, ids: Iterable[int], replay_of: Submission | None = None) -> dict[int, UploadedFile]:
+    """``user``'s uploaded photos with these ids that no submission has claimed yet, by id
+    (and those of ``replay_of``, the submission a replayed request already created)."""
+    wanted = {int(pk) for pk in ids}
+    if not wanted or user is None or not user.is_authenticated:
+        return {}
+    return {row.pk: row for row in _photos_usable(user, replay_of).filter(pk__in=wanted)}
+
+
+def photo_waiting_by_url(*, user: Any, url: str, replay_of: Submission | None = None) -> UploadedFile | None:
+    """One of ``user``'s waiting photos by the URL the upload route answered (legacy clients)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return _photos_usable(user, replay_of).filter(cloudinary_url=url).order_by("id").first()
+
+
+def stored_file_get(*, user: Any, name: str) -> UploadedFile | None:
+    """The stored file ``name`` if ``user`` may see it (its submission's rule; a waiting photo: its uploader)."""
+    row = UploadedFile.objects.select_related("submission__user").filter(storage_name=name).first()
+    if row is None or user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if row.submission is not None:
+        return row if can_view_submission(user, row.submission) else None
+    return row if (row.uploaded_by_id == user.pk or user.sees_all_submissions) else None

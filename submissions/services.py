@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from audit.services import Action, audit_record
 from jobs.services import job_create, report_job_id_for
-from submissions.models import Submission
-from submissions.router import storage_atomic, submission_save
+from submissions.models import Submission, UploadedFile
+from submissions.router import phase_plan, storage_atomic, submission_save
+
+
+class SubmissionFilesUnavailableError(Exception):
+    """A photo the form refers to is no longer waiting for a submission (used or removed)."""
 
 
 @storage_atomic
@@ -22,10 +27,20 @@ def submission_create(
     submission_id: str | None = None,
     user: Any = None,
     submitted_by_ip: str = "",
+    files: Sequence[UploadedFile] = (),
+    client_key: str | None = None,
+    content_hash: str = "",
 ) -> Submission:
     """Create a submission, its ``submit_form`` audit row and its report job in one transaction.
 
     The report task is queued when the transaction commits (``jobs.services.job_create``).
+    ``files``: its photos and signatures, already in storage. Saved rows are photos uploaded
+    ahead and waiting (no submission yet): they are claimed, and if one is no longer waiting
+    ``SubmissionFilesUnavailableError`` rolls everything back. Unsaved rows are written.
+    ``client_key`` / ``content_hash``: the idempotency key the client sent and a hash of what it
+    sent. The key is unique: a second create with it fails (``ValidationError``, or
+    ``IntegrityError`` when two race), so callers look it up first with
+    ``selectors.submission_for_client_key`` and answer a replay or a conflict.
     """
     job_id, form_data = report_job_id_for(module=module, form_data=form_data)
     submission = Submission(
@@ -35,11 +50,14 @@ def submission_create(
         visit_date=visit_date,
         user=user if user is not None else (actor if getattr(actor, "is_authenticated", False) else None),
         submitted_by_ip=submitted_by_ip,
+        client_key=client_key or None,
+        content_hash=content_hash,
     )
     if submission_id is not None:
         submission.submission_id = submission_id
     submission.full_clean()
     submission_save(submission)
+    _files_attach(submission, files)
     audit_record(
         actor=actor,
         action=Action.SUBMIT_FORM,
@@ -48,3 +66,26 @@ def submission_create(
     )
     job_create(submission=submission, job_id=job_id)
     return submission
+
+
+def _files_attach(submission: Submission, files: Sequence[UploadedFile]) -> None:
+    if not phase_plan().writes_database:
+        # json phase: no submission row to point at. New rows (signatures) stay with their
+        # uploader like the photos do; the document's references are what tie them together.
+        for row in files:
+            if row.pk is None:
+                row.full_clean(exclude=["submission", "uploaded_by"])
+                row.save()
+        return
+    waiting = [row.pk for row in files if row.pk is not None]
+    if waiting:
+        claimed = UploadedFile.objects.filter(pk__in=waiting, submission__isnull=True).update(submission=submission)
+        if claimed != len(set(waiting)):
+            raise SubmissionFilesUnavailableError("A photo of this form was already used or removed; add it again.")
+    for row in files:
+        if row.pk is None:
+            row.submission = submission
+            row.full_clean(exclude=["submission", "uploaded_by"])
+            row.save()
+        else:
+            row.submission = submission

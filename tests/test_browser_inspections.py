@@ -1,0 +1,227 @@
+"""One browser test per module, in Debian's Chromium driven by Playwright: log in, fill the form,
+add a photo, draw a signature, submit, follow the report job to done, download the PDF.
+
+The report job is run by the worker command itself (``run_worker --batch``) while the page polls.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from inspections.views import job_status_url
+from jobs.selectors import job_latest_for_submission
+from submissions.models import Submission, UploadedFile
+from tests.inspection_helpers import hvac_taxonomy_seed, image_bytes
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SAMPLE_DROPDOWNS = Path("/work/shared/legacy/samples/hvac_mep_dropdown_data.json")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django may run them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, make_user: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 412, "height": 915}, accept_downloads=True)  # a phone
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.base_url = live_server.url
+    page.inspector = make_user("inspector")
+    page.js_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+IMAGE_LOADED = """img => img.complete ? img.naturalWidth > 0 : new Promise(resolve => {
+    img.addEventListener("load", () => resolve(img.naturalWidth > 0));
+    img.addEventListener("error", () => resolve(false));
+})"""
+
+
+def image_loaded(image: Any) -> bool:
+    return bool(image.evaluate(IMAGE_LOADED))
+
+
+def log_in(page: Any) -> None:
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", page.inspector.email)
+    page.fill("input[name=password]", page.inspector.raw_password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(page.base_url + "/")
+
+
+def add_photo(page: Any, input_name: str, name: str = "site.jpg") -> None:
+    container = page.locator(f"[data-photos]:has(input[name='{input_name}'])")
+    before = container.locator(".thumbs li").count()
+    page.set_input_files(
+        f"input[name='{input_name}']",
+        files=[{"name": name, "mimeType": "image/jpeg", "buffer": image_bytes(size=(640, 480))}],
+    )
+    container.locator(".thumbs li").nth(before).wait_for()
+    assert image_loaded(container.locator(".thumbs img").nth(before)), "the uploaded photo's thumbnail did not load"
+
+
+def draw_signature(page: Any, field: str) -> None:
+    canvas = page.locator(f"canvas[data-pad='{field}']")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"], box["y"] + box["height"] / 2
+    page.mouse.move(x + 20, y)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(x + 20 + step * 20, y + (15 if step % 2 else -15), steps=3)
+    page.mouse.up()
+    value = page.locator(f"input[name='{field}']").input_value()
+    assert value.startswith("data:image/png;base64,")
+
+
+def submit_and_land(page: Any, module: str) -> Submission:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.click("form[data-inspection-form] button[type=submit]")
+    try:
+        page.wait_for_url(re.compile(r".*/submissions/sub_[0-9a-f]{12}/$"))
+    except PlaywrightTimeout:
+        problems = page.locator(".error, .problem, .errors").all_inner_texts()
+        raise AssertionError(f"the form did not land on its submission page: {problems}") from None
+    submission_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    submission = Submission.objects.get(submission_id=submission_id)
+    assert submission.module == module and submission.user == page.inspector
+    # The page shows the stored photo and signature (through the permission-checked file view).
+    for image in page.locator("main img").all():
+        assert image_loaded(image), image.get_attribute("src")
+    return submission
+
+
+def follow_job_and_download_pdf(page: Any, submission: Submission) -> None:
+    """The page polls the job's status; the worker (the real ``run_worker`` command, here in the
+    test's process with ``--batch``) takes the queued task; the page reaches done; the PDF downloads."""
+    job = job_latest_for_submission(submission_id=submission.submission_id)
+    assert job is not None and job.status == "started"
+    status_url = job_status_url(job.job_id)
+    assert page.locator("[data-job]").get_attribute("data-status-url") == status_url
+    assert "Waiting for the report worker" in page.locator("[data-job-text]").inner_text()
+    call_command("run_worker", "--batch", "--no-startup-delay", "--reap-interval", "0", verbosity=0)
+    page.locator("[data-job][data-status='done']").wait_for(timeout=60_000)
+    assert page.locator("[data-job] progress").evaluate("bar => bar.value") == 100
+    assert page.locator("[data-job-text]").inner_text() == "Reports ready."
+    with page.expect_download() as download_info:
+        page.click("[data-download='Download PDF']")
+    download = download_info.value
+    assert download.suggested_filename == f"{submission.module}_{submission.submission_id}.pdf"
+    assert Path(download.path()).read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hvac_mep_in_the_browser(page: Any) -> None:
+    hvac_taxonomy_seed()
+    call_command("load_hvac_descriptions", str(SAMPLE_DROPDOWNS), verbosity=0)
+    log_in(page)
+    page.click("text=New HVAC & MEP inspection")
+    page.fill("input[name=site_name]", "Tower A")
+    page.fill("input[name=visit_date]", "2025-12-20")
+    page.select_option("select[name='items-0-asset']", "HVAC")
+    page.select_option("select[name='items-0-system']", "Chiller Evaporator")
+    page.select_option("select[name='items-0-description']", "Chiller")  # offered from the taxonomy
+    add_photo(page, "items-0-photos")
+    page.click("[data-add-item]")
+    page.select_option("select[name='items-1-asset']", "Lights")
+    page.select_option("select[name='items-1-system']", "Lamps")
+    page.select_option("select[name='items-1-description']", "Lamps")
+    add_photo(page, "items-1-photos", "lamp.jpg")
+    draw_signature(page, "tech_signature")
+    submission = submit_and_land(page, "hvac_mep")
+    items = submission.form_data["items"]
+    assert [(i["asset"], i["system"], i["description"], len(i["photos"])) for i in items] == [
+        ("HVAC", "Chiller Evaporator", "Chiller", 1),
+        ("Lights", "Lamps", "Lamps", 1),
+    ]
+    assert submission.form_data["tech_signature"]["name"].startswith("signatures/")
+    assert submission.form_data["opMan_signature"] is None
+    follow_job_and_download_pdf(page, submission)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_civil_in_the_browser(page: Any) -> None:
+    log_in(page)
+    page.click("text=New civil works report")
+    page.fill("input[name=project_name]", "Marina Villa")
+    page.fill("input[name=location]", "Block 3")
+    page.fill("input[name=visit_date]", "2025-12-20")
+    page.fill("input[name='work-0-description']", "Patch plaster")
+    page.fill("input[name='work-0-quantity']", "3")
+    page.fill("input[name='work-0-price']", "120.50")
+    add_photo(page, "work-0-photos", "crack.jpg")
+    page.click("[data-add-item]")
+    page.fill("input[name='work-1-description']", "Repaint")
+    page.fill("input[name='work-1-quantity']", "1")
+    draw_signature(page, "inspector_signature")
+    draw_signature(page, "manager_signature")
+    submission = submit_and_land(page, "civil")
+    work = submission.form_data["work_items"]
+    assert [(w["description"], w["quantity"], len(w["photos"])) for w in work] == [
+        ("Patch plaster", "3", 1),
+        ("Repaint", "1", 0),
+    ]
+    assert submission.form_data["location"] == "Block 3"
+    assert UploadedFile.objects.filter(submission=submission, file_type="signature").count() == 2
+    follow_job_and_download_pdf(page, submission)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cleaning_in_the_browser(page: Any) -> None:
+    log_in(page)
+    page.click("text=New cleaning assessment")
+    page.fill("input[name=client_name]", "Emaar")
+    page.fill("input[name=project_name]", "Creek Tower")
+    page.fill("input[name=date_of_visit]", "2025-12-20")
+    page.fill("input[name=room_count]", "twelve")  # a mistake first: the form comes back with it
+    page.check("input[name=scope_offices]")
+    page.select_option("select[name=deep_clean_required]", "Yes")
+    add_photo(page, "photos", "lobby.jpg")
+    draw_signature(page, "contact_signature")
+    page.click("form[data-inspection-form] button[type=submit]")
+    page.locator("[data-error-for='room_count']").wait_for()
+    assert page.locator("[data-error-for='room_count']").inner_text() == "Enter a number."
+    # Everything else survived the round trip: fields, the uploaded photo, the signature.
+    assert page.input_value("input[name=client_name]") == "Emaar"
+    assert page.locator("[data-photos] .thumbs li").count() == 1
+    assert page.input_value("input[name=contact_signature]").startswith("data:image/png;base64,")
+    page.fill("input[name=room_count]", "12")
+    submission = submit_and_land(page, "cleaning")
+    document = submission.form_data
+    assert (document["room_count"], document["scope_offices"], document["deep_clean_required"]) == ("12", "True", "Yes")
+    assert len(document["photos"]) == 1 and document["contact_signature"]["name"].startswith("signatures/")
+    assert document["tech_signature"] == ""
+    follow_job_and_download_pdf(page, submission)

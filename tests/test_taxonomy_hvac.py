@@ -1,0 +1,132 @@
+"""The HVAC taxonomy: seeded from FORMAT.md, descriptions loaded from the old dropdown JSON,
+edited by staff in the admin, and what the form offers."""
+
+from __future__ import annotations
+
+import json
+import re
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from inspections.models import HvacAsset, HvacDescription, HvacSystem
+from inspections.selectors import hvac_taxonomy
+
+SAMPLE = Path("/work/shared/legacy/samples/hvac_mep_dropdown_data.json")
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_migration_seeds_the_assets_and_systems_of_format_md() -> None:
+    taxonomy = hvac_taxonomy()
+    assert list(taxonomy) == [
+        "HVAC",
+        "Electrical",
+        "Electro Mechanical",
+        "Life & Safety",
+        "Plumbing",
+        "Electronics",
+        "Lights",
+    ]
+    assert {asset: len(systems) for asset, systems in taxonomy.items()} == {
+        "HVAC": 6,
+        "Electrical": 2,
+        "Electro Mechanical": 1,
+        "Life & Safety": 3,
+        "Plumbing": 2,
+        "Electronics": 4,
+        "Lights": 1,
+    }
+    assert list(taxonomy["Life & Safety"]) == [
+        "Fire Detection",
+        "Fire Fighting - Fire Hydrant",
+        "Fire Fighting - Diesel, Electric, Jockey",
+    ]
+    assert HvacDescription.objects.count() == 0  # FORMAT.md lists no description strings
+
+
+def test_load_hvac_descriptions_from_the_old_dropdown_file() -> None:
+    out = StringIO()
+    call_command("load_hvac_descriptions", str(SAMPLE), stdout=out)
+    assert out.getvalue().strip().endswith(f"added 0 assets, 0 systems, 107 descriptions from {SAMPLE}")
+    taxonomy = hvac_taxonomy()
+    assert taxonomy == json.loads(SAMPLE.read_text())  # same structure and order as the old file
+    assert HvacDescription.objects.values("text").distinct().count() == 83
+
+    again = StringIO()
+    call_command("load_hvac_descriptions", str(SAMPLE), stdout=again)
+    assert again.getvalue().strip() == f"added 0 assets, 0 systems, 0 descriptions from {SAMPLE}"
+
+
+def test_dry_run_writes_nothing_and_new_entries_are_added(tmp_path: Path) -> None:
+    source = tmp_path / "dropdowns.json"
+    source.write_text(json.dumps({"HVAC": {"Chiller Evaporator": ["Chiller"]}, "Solar": {"Panels": ["Inverter"]}}))
+    out = StringIO()
+    call_command("load_hvac_descriptions", str(source), "--dry-run", stdout=out)
+    assert "would add 1 assets, 1 systems, 2 descriptions" in out.getvalue()
+    assert not HvacAsset.objects.filter(name="Solar").exists() and HvacDescription.objects.count() == 0
+    call_command("load_hvac_descriptions", str(source), stdout=StringIO())
+    assert hvac_taxonomy()["Solar"] == {"Panels": ["Inverter"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{not json", "not a JSON document"),
+        ('["a list"]', "expected {asset: {system: [description, ...]}}"),
+        ('{"HVAC": {"Fans": ["", "x"]}}', "non-empty strings"),
+    ],
+)
+def test_bad_files_are_a_command_error(tmp_path: Path, content: str | None, message: str) -> None:
+    source = tmp_path / "dropdowns.json"
+    if content is not None:
+        source.write_text(content)
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("load_hvac_descriptions", str(source))
+
+
+def test_inactive_entries_leave_the_form() -> None:
+    call_command("load_hvac_descriptions", str(SAMPLE), stdout=StringIO())
+    HvacAsset.objects.filter(name="Lights").update(is_active=False)
+    HvacSystem.objects.filter(name="MDB").update(is_active=False)
+    HvacDescription.objects.filter(text="Chiller").update(is_active=False)
+    taxonomy = hvac_taxonomy()
+    assert "Lights" not in taxonomy and "MDB" not in taxonomy["Electrical"]
+    assert "Chiller" not in taxonomy["HVAC"]["Chiller Evaporator"]
+
+
+def test_the_taxonomy_costs_two_queries(django_assert_num_queries: Any) -> None:
+    call_command("load_hvac_descriptions", str(SAMPLE), stdout=StringIO())
+    with django_assert_num_queries(2):
+        hvac_taxonomy()
+
+
+def test_staff_edit_the_taxonomy_in_the_admin(client: Client, staff_user: Any) -> None:
+    client.force_login(staff_user)
+    for path in (
+        "/admin/inspections/hvacasset/",
+        "/admin/inspections/hvacsystem/",
+        "/admin/inspections/hvacdescription/",
+    ):
+        assert client.get(path).status_code == 200
+    lamps = HvacSystem.objects.get(name="Lamps")
+    page = client.get(f"/admin/inspections/hvacsystem/{lamps.pk}/change/")
+    assert page.status_code == 200
+    response = client.post(
+        "/admin/inspections/hvacdescription/add/",
+        {"system": lamps.pk, "text": "LED panel", "position": 10, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert hvac_taxonomy()["Lights"]["Lamps"] == ["LED panel"]
+
+
+def test_the_seed_migration_is_reversible(transactional_db: Any) -> None:
+    call_command("migrate", "inspections", "0001", verbosity=0)
+    assert HvacAsset.objects.count() == 0
+    call_command("migrate", "inspections", verbosity=0)
+    assert HvacSystem.objects.count() == 19
