@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0003_admin_search_indexes'),
+        ('submissions', '0004_idempotency_key_and_file_storage_names'),
     ]
 
     operations = [
