@@ -71,8 +71,6 @@ INSTALLED_APPS = [
     "submissions",
     "jobs",
     "audit",
-    "maintenance",
-    "inspections",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
-    "maintenance.middleware.MaintenanceModeMiddleware",
+    "submissions.maintenance.middleware.MaintenanceModeMiddleware",
 ]
 
 ROOT_URLCONF = "injaaz.urls"

@@ -17,5 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("jobs/", include("jobs.urls")),
     path("accounts/", include("accounts.urls")),
-    path("", include("inspections.urls")),
+    path("", include("submissions.inspector.urls")),
 ]

@@ -244,3 +244,7 @@ class UploadedFileAdmin(AuditedAdminMixin, FastChangelistMixin, admin.ModelAdmin
         if upload.file_type == "report":
             return _link(upload.cloudinary_url, "report")
         return image(upload.cloudinary_url, upload.original_filename)
+
+
+# The HVAC taxonomy's admin lives with the inspector forms.
+from submissions.inspector import admin as inspector_admin  # noqa: E402, F401

@@ -147,3 +147,7 @@ class UploadedFile(models.Model):
 
 # The legacy importer's bookkeeping tables live with their package.
 from submissions.importer.models import ImportLedgerEntry, LegacyUploadCopy  # noqa: E402, F401
+
+# The inspector forms' HVAC taxonomy and maintenance mode's state row live with their packages.
+from submissions.inspector.models import HvacAsset, HvacDescription, HvacSystem  # noqa: E402, F401
+from submissions.maintenance.models import MaintenanceState  # noqa: E402, F401

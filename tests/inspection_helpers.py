@@ -113,4 +113,4 @@ def hvac_taxonomy_seed() -> None:
 
     from django.apps import apps
 
-    importlib.import_module("inspections.migrations.0002_seed_hvac_assets_and_systems").seed(apps, None)
+    importlib.import_module("submissions.migrations.0007_seed_hvac_assets_and_systems").seed(apps, None)

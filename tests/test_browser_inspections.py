@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from inspections.views import job_status_url
 from jobs.selectors import job_latest_for_submission
+from submissions.inspector.views import job_status_url
 from submissions.models import Submission, UploadedFile
 from tests.inspection_helpers import hvac_taxonomy_seed, image_bytes
 

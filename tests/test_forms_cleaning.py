@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from inspections.forms import CLEANING_TABS
+from submissions.inspector.forms import CLEANING_TABS
 from submissions.models import Submission
 from tests.inspection_helpers import cleaning_post, new_key, signature_data_url, upload_photo
 

@@ -261,7 +261,7 @@ def test_a_concurrent_request_with_the_same_key_is_settled_by_the_unique_index(
 ) -> None:
     """The second request looked the key up before the first committed: its insert fails on the
     key, and it answers the first one's submission (same content) instead of an error."""
-    from inspections import submit
+    from submissions.inspector import submit
 
     data = hvac_post(key=new_key(), tech_signature=signature_data_url())
     assert client_in.post("/hvac-mep/form", data).status_code == 303

@@ -145,8 +145,8 @@ def test_the_list_page_costs_a_fixed_number_of_queries(
 def test_the_submission_page_shows_items_photos_signatures_and_the_job(client: Client, inspector: Any) -> None:
     from django.utils import timezone
 
-    from inspections.views import job_status_url
     from jobs.models import Job
+    from submissions.inspector.views import job_status_url
 
     mine = submit_as(client, inspector)
     html = client.get(f"/submissions/{mine.submission_id}/").content.decode()

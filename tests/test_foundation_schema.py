@@ -171,7 +171,6 @@ def test_every_migration_unapplies_and_reapplies(scratch_database_url: str) -> N
     steps = [
         ["migrate", "--noinput"],
         ["migrate", "submissions", "zero", "--noinput"],
-        ["migrate", "maintenance", "zero", "--noinput"],
         ["migrate", "audit", "zero", "--noinput"],
         ["migrate", "accounts", "zero", "--noinput"],
         ["migrate", "--noinput"],

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from audit.models import AuditLog
-from maintenance.models import MaintenanceState
+from submissions.maintenance.models import MaintenanceState
 
 
 def run(*args: str) -> str:

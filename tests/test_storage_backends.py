@@ -218,7 +218,7 @@ def test_a_submission_that_fails_after_storing_signatures_removes_them(
     photo = upload_photo(client)
     data = hvac_post(tech_signature=signature_data_url())
     data["items-0-photo_ids"] = str(photo["id"])
-    from inspections import submit as submit_module
+    from submissions.inspector import submit as submit_module
 
     original = submit_module.submission_create
 

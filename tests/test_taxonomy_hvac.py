@@ -13,8 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from inspections.models import HvacAsset, HvacDescription, HvacSystem
-from inspections.selectors import hvac_taxonomy
+from submissions.inspector.models import HvacAsset, HvacDescription, HvacSystem
+from submissions.inspector.selectors import hvac_taxonomy
 
 SAMPLE = Path("/work/shared/legacy/samples/hvac_mep_dropdown_data.json")
 
@@ -109,16 +109,16 @@ def test_the_taxonomy_costs_two_queries(django_assert_num_queries: Any) -> None:
 def test_staff_edit_the_taxonomy_in_the_admin(client: Client, staff_user: Any) -> None:
     client.force_login(staff_user)
     for path in (
-        "/admin/inspections/hvacasset/",
-        "/admin/inspections/hvacsystem/",
-        "/admin/inspections/hvacdescription/",
+        "/admin/submissions/hvacasset/",
+        "/admin/submissions/hvacsystem/",
+        "/admin/submissions/hvacdescription/",
     ):
         assert client.get(path).status_code == 200
     lamps = HvacSystem.objects.get(name="Lamps")
-    page = client.get(f"/admin/inspections/hvacsystem/{lamps.pk}/change/")
+    page = client.get(f"/admin/submissions/hvacsystem/{lamps.pk}/change/")
     assert page.status_code == 200
     response = client.post(
-        "/admin/inspections/hvacdescription/add/",
+        "/admin/submissions/hvacdescription/add/",
         {"system": lamps.pk, "text": "LED panel", "position": 10, "is_active": "on"},
     )
     assert response.status_code == 302
@@ -126,7 +126,7 @@ def test_staff_edit_the_taxonomy_in_the_admin(client: Client, staff_user: Any) -
 
 
 def test_the_seed_migration_is_reversible(transactional_db: Any) -> None:
-    call_command("migrate", "inspections", "0001", verbosity=0)
+    call_command("migrate", "submissions", "0006", verbosity=0)
     assert HvacAsset.objects.count() == 0
-    call_command("migrate", "inspections", verbosity=0)
+    call_command("migrate", "submissions", verbosity=0)
     assert HvacSystem.objects.count() == 19

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class InspectionsConfig(AppConfig):
-    name = "inspections"
-    verbose_name = "Inspections"

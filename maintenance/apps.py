@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class MaintenanceConfig(AppConfig):
-    name = "maintenance"
-    verbose_name = "Maintenance mode"

@@ -1,0 +1,185 @@
+"""Submitting an inspection: from validated forms to one ``submission_create`` call.
+
+Both the browser forms and the legacy JSON routes end here, so they share idempotency and
+the storage failure handling:
+
+1. The client key is looked up first: the same key with the same content is a replay (the
+   existing submission is answered again, nothing is written); with other content, or from
+   another user, a ``SubmissionConflictError`` (HTTP 409).
+2. Signatures are put in storage (photos are already there, waiting). If the storage fails,
+   ``StorageFailedError`` is raised and nothing is written: the inspector submits again.
+3. ``submission_create`` writes the submission, claims the photos, writes the signature rows and
+   the audit row in one transaction. If it fails, the signatures just stored are removed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from submissions.ids import new_submission_id
+from submissions.inspector.documents import Draft, Item, content_hash
+from submissions.inspector.fields import SignatureInput
+from submissions.inspector.forms import CivilForm, CleaningForm, HvacForm
+from submissions.models import FileType, Module, Submission, UploadedFile
+from submissions.selectors import submission_for_client_key
+from submissions.services import submission_create
+from submissions.uploads import file_store, stored_files_discard, uploaded_file_build
+
+
+class SubmissionConflictError(Exception):
+    """The client key was already used for different content (or by someone else)."""
+
+    def __init__(self, existing: Submission | None) -> None:
+        super().__init__("This form's key was already used for a different submission.")
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    submission: Submission
+    created: bool
+
+
+# Signature keys: the browser form's field → the document's key.
+HVAC_SIGNATURES = {"tech_signature": "tech_signature", "opman_signature": "opMan_signature"}
+CIVIL_SIGNATURES = {"inspector_signature": "inspector_signature", "manager_signature": "manager_signature"}
+CLEANING_SIGNATURES = {"tech_signature": "tech_signature", "contact_signature": "contact_signature"}
+
+
+def _signatures(form: Any, keys: dict[str, str]) -> dict[str, SignatureInput | None]:
+    return {document_key: form.cleaned_data.get(field) for field, document_key in keys.items()}
+
+
+def _kept(formset: Any) -> list[Any]:
+    return [form for form in formset.forms if form.has_changed() and form.cleaned_data]
+
+
+def hvac_draft(form: HvacForm, items: Any, *, base_url: str) -> Draft:
+    data = form.cleaned_data
+    return Draft(
+        module=Module.HVAC_MEP,
+        fields={"site_name": data["site_name"].strip(), "visit_date": data["visit_date"]},
+        items=[
+            Item(
+                values={key: item.cleaned_data[key].strip() for key in ("asset", "system", "description")},
+                photos=item.photos,
+            )
+            for item in _kept(items)
+        ],
+        signatures=_signatures(form, HVAC_SIGNATURES),
+        base_url=base_url,
+    )
+
+
+CIVIL_FIELDS = (
+    "project_name",
+    "location",
+    "visit_date",
+    "inspector_name",
+    "manager_name",
+    "description_of_work",
+    "floor",
+    "developer_client",
+    "city_area",
+    "estimated_time",
+    "estimated_completion",
+)
+CIVIL_ITEM_FIELDS = ("description", "quantity", "material", "material_qty", "price", "labour")
+
+
+def civil_draft(form: CivilForm, work_items: Any, *, base_url: str, photos: list[UploadedFile] | None = None) -> Draft:
+    data = form.cleaned_data
+    return Draft(
+        module=Module.CIVIL,
+        fields={key: str(data.get(key) or "").strip() for key in CIVIL_FIELDS},
+        items=[
+            Item(
+                values={key: str(row.cleaned_data.get(key) or "").strip() for key in CIVIL_ITEM_FIELDS},
+                photos=row.photos,
+            )
+            for row in _kept(work_items)
+        ],
+        photos=photos or [],
+        signatures=_signatures(form, CIVIL_SIGNATURES),
+        base_url=base_url,
+    )
+
+
+def cleaning_draft(form: CleaningForm, *, base_url: str) -> Draft:
+    data = form.cleaned_data
+    fields: dict[str, str] = {}
+    for name in form.fields:
+        if name in ("client_key", "photo_ids", *CLEANING_SIGNATURES):
+            continue
+        value = data.get(name)
+        fields[name] = ("True" if value else "False") if isinstance(value, bool) else str(value or "").strip()
+    return Draft(
+        module=Module.CLEANING,
+        fields=fields,
+        photos=form.photos,
+        signatures=_signatures(form, CLEANING_SIGNATURES),
+        base_url=base_url,
+    )
+
+
+def _replay(existing: Submission, *, actor: Any, digest: str) -> SubmitOutcome:
+    if (
+        existing.user_id is not None
+        and existing.user_id == getattr(actor, "pk", None)
+        and existing.content_hash == digest
+    ):
+        return SubmitOutcome(existing, created=False)
+    same_owner = existing.user_id == getattr(actor, "pk", None)
+    raise SubmissionConflictError(existing if same_owner else None)
+
+
+def inspection_submit(*, actor: Any, draft: Draft, client_key: str | None, submitted_by_ip: str = "") -> SubmitOutcome:
+    """Create the submission for ``draft`` (see the module docstring for the steps)."""
+    digest = content_hash(draft.content())
+    if client_key:
+        existing = submission_for_client_key(client_key)
+        if existing is not None:
+            return _replay(existing, actor=actor, digest=digest)
+    stored: list[str] = []
+    try:
+        signature_rows: dict[str, UploadedFile | None] = {}
+        for key, signature in draft.signatures.items():
+            if signature is None:
+                signature_rows[key] = None
+                continue
+            name = file_store(data=signature.image.data, folder="signatures", extension=signature.image.extension)
+            stored.append(name)
+            signature_rows[key] = uploaded_file_build(
+                prepared=signature.image,
+                name=name,
+                file_type=FileType.SIGNATURE,
+                original_filename=f"{key}.{signature.image.extension}",
+                uploaded_by=actor,
+            )
+        submission_id = new_submission_id()
+        submission = submission_create(
+            actor=actor,
+            module=draft.module,
+            form_data=draft.document(submission_id=submission_id, signatures=signature_rows),
+            site_name=draft.site_name[:200],
+            visit_date=draft.visit_date,
+            submission_id=submission_id,
+            submitted_by_ip=submitted_by_ip,
+            files=[*draft.all_photos(), *(row for row in signature_rows.values() if row is not None)],
+            client_key=client_key or None,
+            content_hash=digest,
+        )
+    except (IntegrityError, ValidationError):
+        stored_files_discard(stored)
+        existing = submission_for_client_key(client_key) if client_key else None
+        if existing is not None:  # a concurrent request with the same key won the race
+            return _replay(existing, actor=actor, digest=digest)
+        raise
+    except BaseException:
+        stored_files_discard(stored)
+        raise
+    return SubmitOutcome(submission, created=True)
