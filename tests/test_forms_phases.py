@@ -87,3 +87,40 @@ def test_json_phase_writes_no_row_and_keeps_files_with_their_uploader(
     assert UploadedFile.objects.filter(submission__isnull=False).count() == 0
     signature = UploadedFile.objects.get(file_type="signature")
     assert (signature.uploaded_by, signature.storage_name) == (inspector, document["tech_signature"]["name"])
+
+
+@pytest.mark.parametrize(
+    ("path", "post", "photo_key"),
+    [
+        ("/hvac-mep/form", hvac_post, "items-0-photo_ids"),
+        ("/civil/form", civil_post, "work-0-photo_ids"),
+        ("/cleaning/form", cleaning_post, "photo_ids"),
+    ],
+)
+def test_a_dual_phase_file_imports_into_the_same_record(
+    client_in: Client, settings: Any, tmp_path: Any, path: str, post: Any, photo_key: str
+) -> None:
+    """The backfill's view of a dual-written file is the record the form created (issue 3)."""
+    from tests.import_helpers import import_tree
+
+    settings.INJAAZ_STORAGE_PHASE = "dual"
+    settings.INJAAZ_LEGACY_DIR = tmp_path / "generated"
+    photo = upload_photo(client_in, path.split("/")[1])
+    data = post()
+    data[photo_key] = str(photo["id"])
+    assert client_in.post(path, data).status_code == 303
+    original = Submission.objects.get()
+    columns = ("submission_id", "module", "site_name", "visit_date", "form_data")
+    before = {name: getattr(original, name) for name in columns}
+    photos_before = sorted(original.files.filter(file_type="photo").values_list("cloudinary_url", flat=True))
+    assert photos_before == [photo["url"]]
+    # A database that never received the row (say, dual write was switched on later): the importer
+    # rebuilds it from the file alone.
+    Submission.objects.all().delete()
+    out, _, status = import_tree(legacy_tree().root)
+    assert (out[0], status) == ("Submissions: 1 total, 1 imported, 0 already present, 0 conflicts, 0 failed", 0)
+    imported = Submission.objects.get()
+    assert {name: getattr(imported, name) for name in columns} == before
+    assert sorted(imported.files.filter(file_type="photo").values_list("cloudinary_url", flat=True)) == photos_before
+    # created_at comes from the document's own timestamp, taken in the same request.
+    assert abs((imported.created_at - original.created_at).total_seconds()) < 5
