@@ -295,7 +295,7 @@ WITH taken AS (
 ), ledgered AS (
     INSERT INTO legacy_import_ledger ({_LEDGER_COLUMNS})
     SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, 'imported', now() FROM taken
-    {_LEDGER_UPSERT}
+    {{upsert}}
 )
 SELECT submission_id, path, job_id, module, status, created_at::text, changed,
        row_number() OVER (PARTITION BY submission_id ORDER BY created_at DESC NULLS LAST, job_id DESC) = 1
@@ -314,6 +314,7 @@ class PostgresBackend:
 
     def __init__(self, *, update: bool) -> None:
         self.update = update
+        self.staged_changed_jobs = False  # some staged job file is in the ledger with another hash
 
     def open(self) -> None:
         with connection.cursor() as cursor:
@@ -366,6 +367,7 @@ class PostgresBackend:
                     cursor.cursor.copy(f"COPY _imp_jobs ({_JOB_COLUMNS}) FROM STDIN") as copy,
                 ):
                     copy.write(b"".join(job.copy_row for job in jobs))
+                self.staged_changed_jobs = self.staged_changed_jobs or any(job.changed for job in jobs)
                 break
             except psycopg.DataError as error:
                 where = _rejected_line(error)
@@ -451,7 +453,9 @@ class PostgresBackend:
         and returns each submission's newest job; then three ``COPY``s, one write each: the
         submissions, their file rows, their ledger rows. No staging table, no ``INSERT … SELECT``.
         """
-        cursor.execute(_MOVE_BATCH_JOBS, {"ids": [item.submission_id for item in submissions], "rows": row_ids})
+        # Only a job file the ledger already holds can collide there (a unique violation merges the batch).
+        move = _MOVE_BATCH_JOBS.format(upsert=_LEDGER_UPSERT if self.staged_changed_jobs else "")
+        cursor.execute(move, {"ids": [item.submission_id for item in submissions], "rows": row_ids})
         best: dict[str, tuple[str | None, str, str | None]] = {}  # id -> newest job's (module, status, created)
         job_outcomes: list[Outcome] = []
         for submission_id, path, job_id, module, status, created, changed, newest in cursor.fetchall():
