@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import psycopg
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jobs.models import Job
@@ -270,6 +270,38 @@ FROM _imp_bjobs WHERE outcome IN ('imported', 'present', 'updated')
     + _LEDGER_UPSERT
 )
 
+_LEDGER_COLUMNS = "path, kind, record_id, module, content_hash, size, outcome, imported_at"
+
+# The direct path (no submission of the batch exists yet): whether any exists, and if none, row ids.
+_RESERVE_IDS = """
+SELECT CASE WHEN EXISTS (SELECT 1 FROM submissions WHERE submission_id = ANY(%s)) THEN NULL
+       ELSE ARRAY(SELECT nextval(pg_get_serial_sequence('submissions', 'id')) FROM generate_series(1, %s)) END
+"""
+# ... and the batch's jobs, straight from the run-long staging table into ``jobs`` (their submissions'
+# row ids are the ones just reserved; the foreign key is checked at commit, after the COPY) and into
+# the ledger; a job id the table already holds is a unique violation: the batch is merged instead.
+_MOVE_BATCH_JOBS = f"""
+WITH taken AS (
+    DELETE FROM _imp_jobs WHERE submission_id = ANY(%(ids)s) RETURNING {_JOB_COLUMNS}
+), parents AS (
+    SELECT * FROM unnest(%(ids)s::text[], %(rows)s::integer[]) AS p(submission_id, id)
+), moved AS (
+    INSERT INTO jobs (job_id, submission_id, status, progress, excel_url, pdf_url, error_message, created_at,
+                      completed_at)
+    SELECT t.job_id, p.id, t.status, t.progress, t.excel_url, t.pdf_url, t.error_message,
+           COALESCE(t.created_at, t.file_mtime), t.completed_at
+    FROM taken t JOIN parents p ON p.submission_id = t.submission_id
+    ORDER BY t.job_id
+), ledgered AS (
+    INSERT INTO legacy_import_ledger ({_LEDGER_COLUMNS})
+    SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, 'imported', now() FROM taken
+    {{upsert}}
+)
+SELECT submission_id, path, job_id, module, status, created_at::text, changed,
+       row_number() OVER (PARTITION BY submission_id ORDER BY created_at DESC NULLS LAST, job_id DESC) = 1
+FROM taken
+"""
+
 _SUBMISSION_OUTCOMES = "SELECT path, submission_id, outcome, module, changed FROM _imp_sub"
 _JOB_OUTCOMES = (
     "SELECT path, job_id, COALESCE(outcome, 'orphan'), COALESCE(module, ''), changed, COALESCE(submission_id, '') "
@@ -282,6 +314,7 @@ class PostgresBackend:
 
     def __init__(self, *, update: bool) -> None:
         self.update = update
+        self.staged_changed_jobs = False  # some staged job file is in the ledger with another hash
 
     def open(self) -> None:
         with connection.cursor() as cursor:
@@ -334,6 +367,7 @@ class PostgresBackend:
                     cursor.cursor.copy(f"COPY _imp_jobs ({_JOB_COLUMNS}) FROM STDIN") as copy,
                 ):
                     copy.write(b"".join(job.copy_row for job in jobs))
+                self.staged_changed_jobs = self.staged_changed_jobs or any(job.changed for job in jobs)
                 break
             except psycopg.DataError as error:
                 where = _rejected_line(error)
@@ -386,69 +420,91 @@ class PostgresBackend:
         ids = [item.submission_id for item in submissions]
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                # Emptied on commit anyway; explicit for a caller that runs the import inside its own
-                # transaction (tests), where no batch ever commits.
-                cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
-                cursor.execute(_TAKE_BATCH_JOBS, [ids])
-                cursor.execute("SELECT 1 FROM submissions WHERE submission_id = ANY(%s) LIMIT 1", [ids])
-                if cursor.fetchone() is None:
-                    self._copy_new(cursor, submissions)
-                else:
-                    self._stage_and_merge(cursor, submissions, ids)
-                return self._finish_batch(cursor)
-        except psycopg.errors.UniqueViolation:
-            # A submission with one of these ids was saved (dual write) since the check: merge instead.
+                if not any(item.changed for item in submissions):
+                    # None of the batch's files is in the ledger: if none of its ids is in the database
+                    # either, row ids come back from the sequence and the batch is copied straight in.
+                    cursor.execute(_RESERVE_IDS, [ids, len(ids)])
+                    row = cursor.fetchone()
+                    if row is not None and row[0] is not None:
+                        return self._copy_new(cursor, submissions, sorted(row[0]))
+                return self._merge(cursor, submissions, ids)
+        except (psycopg.errors.UniqueViolation, IntegrityError) as error:
+            if not isinstance(error, psycopg.errors.UniqueViolation) and not isinstance(
+                error.__cause__, psycopg.errors.UniqueViolation
+            ):
+                raise
+            # A submission (or job) with one of these ids was saved (dual write) since the check: merge instead.
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
-                cursor.execute(_TAKE_BATCH_JOBS, [ids])
-                self._stage_and_merge(cursor, submissions, ids)
-                return self._finish_batch(cursor)
+                return self._merge(cursor, submissions, ids)
 
-    def _copy_new(self, cursor: Any, submissions: list[ParsedSubmission]) -> None:
-        """No submission of the batch exists yet: COPY straight into the tables (the common case)."""
-        cursor.execute(_BEST_JOBS)
-        best = {row[0]: row[1:] for row in cursor.fetchall()}  # id -> (module, status, created_at)
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('submissions', 'id')) FROM generate_series(1, %s)",
-            [len(submissions)],
-        )
-        row_ids = sorted(row[0] for row in cursor.fetchall())
+    def _merge(self, cursor: Any, submissions: list[ParsedSubmission], ids: list[str]) -> list[Outcome]:
+        # Emptied on commit anyway; explicit for a caller that runs the import inside its own
+        # transaction (tests), where no batch ever commits.
+        cursor.execute("TRUNCATE _imp_sub, _imp_files, _imp_bjobs")
+        cursor.execute(_TAKE_BATCH_JOBS, [ids])
+        self._stage_and_merge(cursor, submissions, ids)
+        return self._finish_batch(cursor)
+
+    def _copy_new(self, cursor: Any, submissions: list[ParsedSubmission], row_ids: list[int]) -> list[Outcome]:
+        """No submission of the batch exists yet: COPY straight into the tables (the common case).
+
+        One statement moves the batch's jobs from the staging table into ``jobs`` (their
+        submissions' row ids are known: the foreign key is checked at commit) and into the ledger,
+        and returns each submission's newest job; then three ``COPY``s, one write each: the
+        submissions, their file rows, their ledger rows. No staging table, no ``INSERT … SELECT``.
+        """
+        # Only a job file the ledger already holds can collide there (a unique violation merges the batch).
+        move = _MOVE_BATCH_JOBS.format(upsert=_LEDGER_UPSERT if self.staged_changed_jobs else "")
+        cursor.execute(move, {"ids": [item.submission_id for item in submissions], "rows": row_ids})
+        best: dict[str, tuple[str | None, str, str | None]] = {}  # id -> newest job's (module, status, created)
+        job_outcomes: list[Outcome] = []
+        for submission_id, path, job_id, module, status, created, changed, newest in cursor.fetchall():
+            if newest:
+                best[submission_id] = (module, status, created)
+            job_outcomes.append(Outcome("job", path, job_id, "imported", module or "", changed))
         now = timezone.now().isoformat().encode()
-        staged: list[bytes] = []
+        rows: list[bytes] = []
         files: list[bytes] = []
+        ledger: list[bytes] = []
+        outcomes: list[Outcome] = []
+        for row_id, item in zip(row_ids, submissions, strict=True):
+            # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip,
+            # changed, form (see worker.parse_submission).
+            fields = item.copy_row.split(b"\t", 11)
+            job = best.get(item.submission_id)
+            module_text = job[0] if job and job[0] else item.module
+            module = module_text.encode()
+            status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
+            created = fields[7]
+            if created == b"\\N":
+                created = job[2].encode() if job and job[2] else fields[8]
+            number = str(row_id).encode()
+            rows.append(
+                b"\t".join(
+                    (number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[11])
+                )
+            )
+            if item.copy_files:
+                head = number + b"\t"
+                tail = b"\t" + created + b"\n"
+                for line in item.copy_files.splitlines():
+                    files.append(head + line.split(b"\t", 2)[2] + tail)  # url, public id, type, name, size
+            ledger.append(
+                b"\t".join((fields[0], b"submission", fields[3], module, fields[1], fields[2], b"imported", now))
+                + b"\n"
+            )
+            outcomes.append(Outcome("submission", item.path, item.submission_id, "imported", module_text, False))
         raw = cursor.cursor
         with raw.copy(f"COPY submissions ({_DIRECT_COLUMNS}) FROM STDIN") as copy:
-            for row_id, item in zip(row_ids, submissions, strict=True):
-                # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip,
-                # changed, form (see worker.parse_submission); rows are streamed, not joined, to keep memory flat.
-                fields = item.copy_row.split(b"\t", 11)
-                job = best.get(item.submission_id)
-                module = (job[0] if job and job[0] else item.module).encode()
-                status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
-                created = fields[7]
-                if created == b"\\N":
-                    created = job[2].isoformat().encode() if job and job[2] else fields[8]
-                number = str(row_id).encode()
-                copy.write(
-                    b"\t".join((number, fields[3], module, status, fields[5], fields[6], created, now, fields[9]))
-                )
-                copy.write(b"\t")
-                copy.write(fields[11])
-                staged.append(
-                    b"\t".join(
-                        (fields[0], fields[1], fields[2], fields[3], module, fields[10], b"imported", number, created)
-                    )
-                    + b"\n"
-                )
-                for line in item.copy_files.splitlines():
-                    rest = line.split(b"\t", 2)[2]  # url, public id, type, name, size
-                    files.append(b"\t".join((number, rest, created)) + b"\n")
+            copy.write(b"".join(rows))
+        del rows
         if files:
             with raw.copy(f"COPY uploaded_files ({_DIRECT_FILE_COLUMNS}) FROM STDIN") as copy:
                 copy.write(b"".join(files))
-        columns = "path, file_hash, size, submission_id, module, changed, outcome, db_id, created_at"
-        with raw.copy(f"COPY _imp_sub ({columns}) FROM STDIN") as copy:
-            copy.write(b"".join(staged))
+        with raw.copy(f"COPY legacy_import_ledger ({_LEDGER_COLUMNS}) FROM STDIN") as copy:
+            copy.write(b"".join(ledger))
+        job_outcomes.sort(key=lambda outcome: outcome.record_id)
+        return outcomes + job_outcomes
 
     def _stage_and_merge(self, cursor: Any, submissions: list[ParsedSubmission], ids: list[str]) -> None:
         """Some submissions exist: stage the batch and merge it (present, conflict, --update)."""

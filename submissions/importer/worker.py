@@ -154,9 +154,19 @@ def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, dt.datetime]:
     return raw, dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC)
 
 
-def _text_of(raw: bytes) -> str:
-    text = raw.decode("utf-8")
-    return text[1:] if text.startswith("\ufeff") else text
+def _escape_document(raw: bytes) -> bytes:
+    """The file's bytes as one ``COPY`` text field (BOM dropped): escaped as bytes, never decoded again.
+
+    The bytes are valid UTF-8 (the parser decoded them), and no byte of a multi-byte UTF-8 sequence
+    is ASCII, so replacing the ASCII bytes is the same as escaping the text and encoding it.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\\" in raw:
+        raw = raw.replace(b"\\", b"\\\\")
+    if b"\n" in raw or b"\t" in raw or b"\r" in raw:
+        raw = raw.replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
+    return raw
 
 
 def parse_submission(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedSubmission | None:
@@ -168,7 +178,6 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
     document = parse_json_bytes(raw)
     stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
     record = normalize_submission(document, stem=stem)
-    text = _text_of(raw)
     warnings = list(record.warnings)
     site_name = record.site_name
     if len(site_name) > SITE_NAME_MAX:
@@ -191,22 +200,26 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
         warnings=warnings,
     )
     if config.copy_format:
-        parsed.copy_row = "\t".join(
-            (
-                _escape(relpath),
-                file_hash,
-                str(len(raw)),
-                record.submission_id,
-                record.module,
-                _escape(site_name),
-                record.visit_date.isoformat() if record.visit_date else _NULL,
-                record.created_at.isoformat() if record.created_at else _NULL,
-                mtime.isoformat(),
-                _escape(record.submitted_by_ip),
-                "f" if known_hash is None else "t",
-                _escape(text) + "\n",
-            )
-        ).encode("utf-8", "surrogatepass")
+        parsed.copy_row = (
+            "\t".join(
+                (
+                    _escape(relpath),
+                    file_hash,
+                    str(len(raw)),
+                    record.submission_id,
+                    record.module,
+                    _escape(site_name),
+                    record.visit_date.isoformat() if record.visit_date else _NULL,
+                    record.created_at.isoformat() if record.created_at else _NULL,
+                    mtime.isoformat(),
+                    _escape(record.submitted_by_ip),
+                    "f" if known_hash is None else "t",
+                    "",
+                )
+            ).encode("utf-8", "surrogatepass")
+            + _escape_document(raw)
+            + b"\n"
+        )
         sid = record.submission_id
         parsed.copy_files = "".join(
             f"{sid}\t{ref.position}\t{_escape(ref.url)}\t{_escape(ref.public_id)}\t{ref.file_type}\t"
