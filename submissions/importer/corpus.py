@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from submissions.legacy.fields import FACILITY_COUNT_FIELDS
+
 SHAPES = (
     "hvac_urls",
     "hvac_submit",
@@ -302,22 +304,7 @@ class _Writer:
             "current_team_desc": _text(rng, 3, 12),
             "facility_floor": f"G+{rng.randint(1, 60)}",
         }
-        for name in [
-            "facility_ground_parking",
-            "facility_basement",
-            "facility_podium",
-            "facility_gym_room",
-            "facility_swimming_pool",
-            "facility_washroom_male",
-            "facility_washroom_female",
-            "facility_changing_room",
-            "facility_play_kids_place",
-            "facility_garbage_room",
-            "facility_floor_chute_room",
-            "facility_staircase",
-            "facility_floor_service_room",
-            "facility_cleaner_count",
-        ]:
+        for name in FACILITY_COUNT_FIELDS:
             form[name] = rng.choice(["", str(rng.randint(0, 9))])
         form["scope_offices"] = rng.choice(["True", "False"])
         form.update(

@@ -23,6 +23,7 @@ from submissions.inspector.fields import (
     TextField,
 )
 from submissions.inspector.selectors import Taxonomy
+from submissions.legacy.fields import FACILITY_COUNT_FIELDS
 from submissions.selectors import photos_waiting
 
 
@@ -166,20 +167,7 @@ CLEANING_TABS: list[tuple[str, list[str]]] = [
             "lift_count_total",
             "current_team_desc",
             "facility_floor",
-            "facility_ground_parking",
-            "facility_basement",
-            "facility_podium",
-            "facility_gym_room",
-            "facility_swimming_pool",
-            "facility_washroom_male",
-            "facility_washroom_female",
-            "facility_changing_room",
-            "facility_play_kids_place",
-            "facility_garbage_room",
-            "facility_floor_chute_room",
-            "facility_staircase",
-            "facility_floor_service_room",
-            "facility_cleaner_count",
+            *FACILITY_COUNT_FIELDS,
         ],
     ),
     (

@@ -177,9 +177,22 @@ class PhotoCollector:
         self.stored_now.append(row)
         return row
 
+    def item_photos(self, item: dict[str, Any]) -> list[UploadedFile]:
+        """The photos an item names, under either key the old clients used."""
+        references = item.get("photo_urls") or item.get("photos") or []
+        return [self.from_reference(reference) for reference in references]
+
     def discard(self) -> None:
         photos_discard(self.stored_now)
         self.stored_now = []
+
+    def __enter__(self) -> PhotoCollector:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        # A request that does not end in a submission leaves none of the photos it stored.
+        if kind is not None:
+            self.discard()
 
 
 def _error_document(form_errors: dict[str, list[dict[str, str]]]) -> tuple[str, dict[str, list[str]]]:
@@ -310,14 +323,12 @@ def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
     description, photo_urls:[...]}]}`` → ``{"status":"ok","submission_id","job_id","job_status_url"}``."""
     body = _json_body(request)
     client_key = _client_key(request, body)
-    collector = PhotoCollector(request, client_key)
-    try:
+    with PhotoCollector(request, client_key) as collector:
         items = []
         for item in body.get("items") or []:
             if not isinstance(item, dict):
                 raise LegacyError("Each item must be an object.")
-            references = item.get("photo_urls") or item.get("photos") or []
-            photos = [collector.from_reference(reference) for reference in references]
+            photos = collector.item_photos(item)
             items.append(
                 {
                     "asset": _text(item.get("asset")),
@@ -337,9 +348,6 @@ def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
         form, formset = _hvac_forms(request, data, collector.replay_of)
         _check(form, formset, names={"opman_signature": "opMan_signature"})
         outcome = _submit(request, hvac_draft(form, formset, base_url=base_url(request)), client_key, collector)
-    except BaseException:
-        collector.discard()
-        raise
     submission = outcome.submission
     return JsonResponse(
         {"status": "ok", "submission_id": submission.submission_id, **_job_fields(Module.HVAC_MEP, submission)}
@@ -354,8 +362,7 @@ def hvac_submit(request: HttpRequest) -> HttpResponse:
     files ``item_{i}_photo`` → ``{"status":"queued","job_id","submission_id","items"}``."""
     post = request.POST
     client_key = _client_key(request, post)
-    collector = PhotoCollector(request, client_key)
-    try:
+    with PhotoCollector(request, client_key) as collector:
         try:
             count = max(0, min(int(post.get("items_count") or 0), 200))
         except ValueError as error:
@@ -405,9 +412,6 @@ def hvac_submit(request: HttpRequest) -> HttpResponse:
             item_name=lambda row, name: f"item_{row}_{'photo' if name == 'photo_ids' else name}",
         )
         outcome = _submit(request, hvac_draft(form, formset, base_url=base_url(request)), client_key, collector)
-    except BaseException:
-        collector.discard()
-        raise
     submission = outcome.submission
     job = _job_of(submission)
     return JsonResponse(
@@ -467,8 +471,7 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
     → ``{"status":"queued","job_id","submission_id","files":[{field, saved, url, is_cloud}]}``."""
     post = request.POST
     client_key = _client_key(request, post)
-    collector = PhotoCollector(request, client_key)
-    try:
+    with PhotoCollector(request, client_key) as collector:
         columns = {key: post.getlist(name) for key, name in CIVIL_WORK_ARRAYS.items()}
         rows = max((len(values) for values in columns.values()), default=0)
         items = [{key: (values[i] if i < len(values) else "") for key, values in columns.items()} for i in range(rows)]
@@ -500,9 +503,6 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
         )
         draft = civil_draft(form, formset, base_url=base_url(request), photos=photos)
         outcome = _submit(request, draft, client_key, collector)
-    except BaseException:
-        collector.discard()
-        raise
     submission = outcome.submission
     job = _job_of(submission)
     return JsonResponse(
@@ -522,14 +522,12 @@ def civil_submit_with_urls(request: HttpRequest) -> HttpResponse:
     """JSON in the 8bf53f5 shape (``work_items`` with their photos) → ``{"status":"ok",...}``."""
     body = _json_body(request)
     client_key = _client_key(request, body)
-    collector = PhotoCollector(request, client_key)
-    try:
+    with PhotoCollector(request, client_key) as collector:
         items = []
         for item in body.get("work_items") or []:
             if not isinstance(item, dict):
                 raise LegacyError("Each work item must be an object.")
-            references = item.get("photo_urls") or item.get("photos") or []
-            photos = [collector.from_reference(reference) for reference in references]
+            photos = collector.item_photos(item)
             items.append({**{key: _text(item.get(key)) for key in CIVIL_WORK_ARRAYS}, "photo_ids": _photo_ids(photos)})
         data = {
             **{key: _text(body.get(key)) for key in CIVIL_TEXT_FIELDS},
@@ -543,9 +541,6 @@ def civil_submit_with_urls(request: HttpRequest) -> HttpResponse:
         form, formset = _civil_forms(request, data, collector.replay_of)
         _check(form, formset, items_name="work_items")
         outcome = _submit(request, civil_draft(form, formset, base_url=base_url(request)), client_key, collector)
-    except BaseException:
-        collector.discard()
-        raise
     submission = outcome.submission
     return JsonResponse(
         {"status": "ok", "submission_id": submission.submission_id, **_job_fields(Module.CIVIL, submission)}
@@ -566,8 +561,7 @@ def _cleaning_submit(request: HttpRequest) -> SubmitOutcome:
     if not body:
         raise LegacyError("No data received")
     client_key = _client_key(request, body)
-    collector = PhotoCollector(request, client_key)
-    try:
+    with PhotoCollector(request, client_key) as collector:
         references: list[Any] = list(body.get("photos") or []) + list(body.get("photo_urls") or [])
         url_keys = sorted(
             (key for key in body if key.startswith("photo_url_") and key[10:].isdigit()), key=lambda k: int(k[10:])
@@ -590,9 +584,6 @@ def _cleaning_submit(request: HttpRequest) -> SubmitOutcome:
         form = CleaningForm(_querydict(data), user=request.user, replay_of=collector.replay_of)
         _check(form)
         return _submit(request, cleaning_draft(form, base_url=base_url(request)), client_key, collector)
-    except BaseException:
-        collector.discard()
-        raise
 
 
 @require_POST
