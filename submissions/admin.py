@@ -50,11 +50,9 @@ def _link(url: str, label: str) -> SafeString | str:
     return format_html("<code>{}</code>", url)
 
 
-class JobInline(admin.TabularInline[Job, Submission]):
-    model = Job
-    fields = ("job_id", "status", "progress", "created_at", "completed_at", "error_message", "excel", "pdf")
-    readonly_fields = fields
-    ordering = ("-created_at", "-id")
+class ReadOnlyInline(admin.TabularInline[Any, Submission]):
+    """A submission's related rows, shown and linked but never added or edited from its page."""
+
     extra = 0
     can_delete = False
     show_change_link = True
@@ -64,6 +62,13 @@ class JobInline(admin.TabularInline[Job, Submission]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class JobInline(ReadOnlyInline):
+    model = Job
+    fields = ("job_id", "status", "progress", "created_at", "completed_at", "error_message", "excel", "pdf")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
 
     @admin.display(description="Excel")
     def excel(self, job: Job) -> SafeString | str:
@@ -74,19 +79,10 @@ class JobInline(admin.TabularInline[Job, Submission]):
         return _link(job.pdf_url, "PDF")
 
 
-class UploadedFileInline(admin.TabularInline[UploadedFile, Submission]):
+class UploadedFileInline(ReadOnlyInline):
     model = UploadedFile
     fields = ("preview", "file_type", "original_filename", "file_size", "uploaded_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="File")
     def preview(self, upload: UploadedFile) -> SafeString | str:

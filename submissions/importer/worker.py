@@ -169,14 +169,23 @@ def _escape_document(raw: bytes) -> bytes:
     return raw
 
 
-def parse_submission(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedSubmission | None:
-    """``None`` when the file is unchanged since it was imported; raises ``LegacyFormatError``."""
+def _read_if_changed(
+    root: Path, relpath: str, known_hash: str | None, config: WorkerConfig
+) -> tuple[bytes, dt.datetime, str, dict[str, Any], str] | None:
+    """(bytes, mtime, hash, document, stem) of a file, or ``None`` when its hash is the imported one."""
     raw, mtime = _read(root, relpath, config.size_cap)
     file_hash = hashlib.sha256(raw).hexdigest()
     if known_hash == file_hash:
         return None
-    document = parse_json_bytes(raw)
-    stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
+    return raw, mtime, file_hash, parse_json_bytes(raw), relpath.rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def parse_submission(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedSubmission | None:
+    """``None`` when the file is unchanged since it was imported; raises ``LegacyFormatError``."""
+    changed = _read_if_changed(root, relpath, known_hash, config)
+    if changed is None:
+        return None
+    raw, mtime, file_hash, document, stem = changed
     record = normalize_submission(document, stem=stem)
     warnings = list(record.warnings)
     site_name = record.site_name
@@ -233,12 +242,10 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
 
 
 def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedJob | None:
-    raw, mtime = _read(root, relpath, config.size_cap)
-    file_hash = hashlib.sha256(raw).hexdigest()
-    if known_hash == file_hash:
+    changed = _read_if_changed(root, relpath, known_hash, config)
+    if changed is None:
         return None
-    document = parse_json_bytes(raw)
-    stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
+    raw, mtime, file_hash, document, stem = changed
     job = normalize_job(document, stem=stem)
     parsed = ParsedJob(
         path=relpath,
