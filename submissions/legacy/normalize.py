@@ -37,6 +37,13 @@ SHAPES = {
 }
 
 _PHOTO_URL_KEY = re.compile(r"^photo_url_(\d+)$")
+
+
+def _is_photo_url_key(key: str) -> re.Match[str] | None:
+    """``photo_url_<n>``; most keys fail the cheap prefix test first (documents have dozens of keys)."""
+    return _PHOTO_URL_KEY.match(key) if key.startswith("photo_url_") else None
+
+
 _CIVIL_ROW_KEYS = {
     "work_desc[]": "description",
     "work_qty[]": "quantity",
@@ -68,14 +75,14 @@ _CLEANING_MARKERS = ("client_name", "date_of_visit", "project_name", "site_addre
 
 def text(value: Any) -> str:
     """A form value as the string it was typed (the old app stored values as strings)."""
+    if isinstance(value, str):  # first: nearly every value is one
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, int | float):
         return str(value)
-    if isinstance(value, str):
-        return value.strip()
     return ""
 
 
@@ -145,10 +152,11 @@ def _photo_urls(photos: Any) -> list[tuple[str, str]]:
 def _numbered_photo_urls(mapping: dict[str, Any]) -> list[tuple[int, str, str]]:
     found = []
     for key, value in mapping.items():
-        match = _PHOTO_URL_KEY.match(key)
-        url = _url_of(value)
-        if match and url:
-            found.append((int(match.group(1)), url, key))
+        match = _is_photo_url_key(key)
+        if match:
+            url = _url_of(value)
+            if url:
+                found.append((int(match.group(1)), url, key))
     return sorted(found)
 
 
@@ -263,7 +271,7 @@ def _civil_submit(document: dict[str, Any], record: NormalizedSubmission) -> Non
         key: text(value)
         for key, value in fields.items()
         if key not in _CIVIL_ROW_KEYS
-        and not _PHOTO_URL_KEY.match(key)
+        and not _is_photo_url_key(key)
         and key not in ("tech_signature", "op_signature", "date", "location_name")
     }
     header.update(visit_date=text(fields.get(date_key)), location=location)
@@ -307,7 +315,7 @@ def _cleaning(body: dict[str, Any], record: NormalizedSubmission, prefix: str) -
     record.fields = {
         key: text(value)
         for key, value in body.items()
-        if key not in _CLEANING_NOT_FIELDS and not _PHOTO_URL_KEY.match(key) and not isinstance(value, dict | list)
+        if key not in _CLEANING_NOT_FIELDS and not _is_photo_url_key(key) and not isinstance(value, dict | list)
     }
     for url, suffix in _photo_urls(body.get("photos")):
         record.photos.append(PhotoRef(url, None, f"{prefix}photos{suffix}"))
