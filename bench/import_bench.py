@@ -165,13 +165,16 @@ def floor(corpus: Path, workers: int, database_url: str) -> dict[str, Any]:
         handle.close()
 
     from submissions.importer.backends import _FILE_COLUMNS, _JOB_COLUMNS, _SUB_COLUMNS, _TEMP_TABLES
+    from submissions.importer.direct import STAGED_JOBS, STAGED_JOBS_TABLE
 
     with psycopg.connect(database_url) as connection:
         with connection.cursor() as cursor:
-            cursor.execute(_TEMP_TABLES)  # only to copy the staging tables' shapes below
-            for table, source in (("submissions", "_imp_sub"), ("files", "_imp_files"), ("jobs", "_imp_jobs")):
+            cursor.execute(STAGED_JOBS_TABLE)  # only to copy the staging tables' shapes below
+            cursor.execute(_TEMP_TABLES)
+            for table, source in (("submissions", "_imp_sub"), ("files", "_imp_files"), ("jobs", STAGED_JOBS)):
                 cursor.execute(f"DROP TABLE IF EXISTS bench_floor_{table}")
                 cursor.execute(f"CREATE TABLE bench_floor_{table} (LIKE {source})")
+            cursor.execute(f"DROP TABLE {STAGED_JOBS}")
             cursor.execute("SET default_toast_compression TO lz4")
         connection.commit()
         started = time.perf_counter()

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import psycopg
@@ -38,47 +36,40 @@ from django.utils import timezone
 
 from jobs.models import Job
 from submissions.importer.canonical import content_hash
+from submissions.importer.direct import (
+    JOB_COLUMNS,
+    JOB_TO_SUBMISSION_STATUS,
+    LEDGER_UPSERT,
+    STAGED_JOBS,
+    STAGED_JOBS_TABLE,
+    Outcome,
+    copy_new,
+    failed_outcome,
+    refusal,
+    refused_submission,
+    rejected_line,
+    session_setup,
+)
 from submissions.importer.models import ImportLedgerEntry
 from submissions.importer.worker import ParsedJob, ParsedSubmission
 from submissions.models import Submission, UploadedFile
 
-JOB_TO_SUBMISSION_STATUS = {"done": "completed", "failed": "failed", "started": "processing", "running": "processing"}
 LOCK_KEY = 0x494E4A41  # "INJA": one import_json at a time per database
 KEPT = ("imported", "present", "updated")  # outcomes after which the database agrees with the file
 
 LedgerRow = tuple[str, str, str, str, str, int, str]  # path, kind, record id, module, hash, size, outcome
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    kind: str  # submission / job
-    path: str
-    record_id: str
-    outcome: str  # imported / present / updated / conflict / orphan / failed
-    module: str
-    changed: bool  # the ledger held another hash for this file
-    detail: str = ""  # an orphan job's submission id; why the database refused a file
-
-
 class ImportBusyError(RuntimeError):
     pass
 
 
-_COPY_CONTEXT = re.compile(r"COPY (\w+), line (\d+)")
-
-
-def _rejected_line(error: psycopg.Error) -> tuple[str, int] | None:
-    """(staging table, 1-based line) of the row a failed ``COPY`` names, if it names one."""
-    match = _COPY_CONTEXT.search(error.diag.context or "")
-    return (match.group(1), int(match.group(2))) if match else None
-
-
-def _refusal(error: psycopg.Error) -> str:
-    detail = f" ({error.diag.message_detail})" if error.diag.message_detail else ""
-    return f"the database refused it: {error.diag.message_primary or error}{detail}"
-
-
 class Backend(Protocol):
+    staged_changed_jobs: bool
+
+    @property
+    def workers_write(self) -> bool: ...
+
     def open(self) -> None: ...
 
     def close(self) -> None: ...
@@ -96,7 +87,7 @@ class Backend(Protocol):
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-_TEMP_TABLES = """
+_TEMP_TABLES = f"""
 CREATE TEMP TABLE IF NOT EXISTS _imp_sub (
     path text, file_hash text, size bigint, submission_id text, module text, site_name text,
     visit_date date, doc_created_at timestamptz, file_mtime timestamptz, ip text, changed boolean,
@@ -106,14 +97,7 @@ CREATE TEMP TABLE IF NOT EXISTS _imp_files (
     submission_id text, position integer, url text, public_id text, file_type text,
     original_filename text, file_size integer
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS _imp_jobs (
-    path text, file_hash text, size bigint, job_id text, submission_id text, module text, status text,
-    progress integer, excel_url text, pdf_url text, error_message text, created_at timestamptz,
-    completed_at timestamptz, file_mtime timestamptz, changed boolean
-);
-CREATE INDEX IF NOT EXISTS _imp_jobs_submission ON _imp_jobs (submission_id);
-TRUNCATE _imp_jobs;
-CREATE TEMP TABLE IF NOT EXISTS _imp_bjobs (LIKE _imp_jobs, outcome text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS _imp_bjobs (LIKE {STAGED_JOBS}, outcome text) ON COMMIT DELETE ROWS;
 """
 
 _SUB_COLUMNS = (
@@ -121,19 +105,16 @@ _SUB_COLUMNS = (
     "changed, form_data"
 )
 _FILE_COLUMNS = "submission_id, position, url, public_id, file_type, original_filename, file_size"
-_JOB_COLUMNS = (
-    "path, file_hash, size, job_id, submission_id, module, status, progress, excel_url, pdf_url, "
-    "error_message, created_at, completed_at, file_mtime, changed"
-)
+_JOB_COLUMNS = JOB_COLUMNS
 
 # The batch's jobs leave the run-long staging table for the batch's own (small) one; a rollback
 # puts them back. Every later statement of the batch then joins small tables only.
 _TAKE_BATCH_JOBS = f"""
-WITH taken AS (DELETE FROM _imp_jobs WHERE submission_id = ANY(%s) RETURNING {_JOB_COLUMNS})
+WITH taken AS (DELETE FROM {STAGED_JOBS} WHERE submission_id = ANY(%s) RETURNING {_JOB_COLUMNS})
 INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
 """
 _TAKE_ALL_JOBS = f"""
-WITH taken AS (DELETE FROM _imp_jobs RETURNING {_JOB_COLUMNS})
+WITH taken AS (DELETE FROM {STAGED_JOBS} RETURNING {_JOB_COLUMNS})
 INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
 """
 
@@ -141,12 +122,6 @@ _BEST_JOBS = """
 SELECT DISTINCT ON (submission_id) submission_id, module, status, created_at
 FROM _imp_bjobs ORDER BY submission_id, created_at DESC NULLS LAST, job_id DESC
 """
-_DIRECT_COLUMNS = (
-    "id, submission_id, module, status, site_name, visit_date, created_at, updated_at, submitted_by_ip, form_data"
-)
-_DIRECT_FILE_COLUMNS = (
-    "submission_id, cloudinary_url, cloudinary_public_id, file_type, original_filename, file_size, uploaded_at"
-)
 
 _STATUS_CASE = "CASE b.status " + " ".join(
     f"WHEN '{job}' THEN '{submission}'" for job, submission in JOB_TO_SUBMISSION_STATUS.items()
@@ -252,12 +227,6 @@ WITH changed AS (
 UPDATE _imp_bjobs b SET outcome = 'updated' FROM changed WHERE b.job_id = changed.job_id
 """
 
-_LEDGER_UPSERT = """
-ON CONFLICT (path) DO UPDATE SET kind = EXCLUDED.kind, record_id = EXCLUDED.record_id, module = EXCLUDED.module,
-    content_hash = EXCLUDED.content_hash, size = EXCLUDED.size, outcome = EXCLUDED.outcome,
-    imported_at = EXCLUDED.imported_at
-"""
-
 _LEDGER = (
     """
 INSERT INTO legacy_import_ledger (path, kind, record_id, module, content_hash, size, outcome, imported_at)
@@ -267,40 +236,8 @@ UNION ALL
 SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, outcome, now()
 FROM _imp_bjobs WHERE outcome IN ('imported', 'present', 'updated')
 """
-    + _LEDGER_UPSERT
+    + LEDGER_UPSERT
 )
-
-_LEDGER_COLUMNS = "path, kind, record_id, module, content_hash, size, outcome, imported_at"
-
-# The direct path (no submission of the batch exists yet): whether any exists, and if none, row ids.
-_RESERVE_IDS = """
-SELECT CASE WHEN EXISTS (SELECT 1 FROM submissions WHERE submission_id = ANY(%s)) THEN NULL
-       ELSE ARRAY(SELECT nextval(pg_get_serial_sequence('submissions', 'id')) FROM generate_series(1, %s)) END
-"""
-# ... and the batch's jobs, straight from the run-long staging table into ``jobs`` (their submissions'
-# row ids are the ones just reserved; the foreign key is checked at commit, after the COPY) and into
-# the ledger; a job id the table already holds is a unique violation: the batch is merged instead.
-_MOVE_BATCH_JOBS = f"""
-WITH taken AS (
-    DELETE FROM _imp_jobs WHERE submission_id = ANY(%(ids)s) RETURNING {_JOB_COLUMNS}
-), parents AS (
-    SELECT * FROM unnest(%(ids)s::text[], %(rows)s::integer[]) AS p(submission_id, id)
-), moved AS (
-    INSERT INTO jobs (job_id, submission_id, status, progress, excel_url, pdf_url, error_message, created_at,
-                      completed_at)
-    SELECT t.job_id, p.id, t.status, t.progress, t.excel_url, t.pdf_url, t.error_message,
-           COALESCE(t.created_at, t.file_mtime), t.completed_at
-    FROM taken t JOIN parents p ON p.submission_id = t.submission_id
-    ORDER BY t.job_id
-), ledgered AS (
-    INSERT INTO legacy_import_ledger ({_LEDGER_COLUMNS})
-    SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, 'imported', now() FROM taken
-    {{upsert}}
-)
-SELECT submission_id, path, job_id, module, status, created_at::text, changed,
-       row_number() OVER (PARTITION BY submission_id ORDER BY created_at DESC NULLS LAST, job_id DESC) = 1
-FROM taken
-"""
 
 _SUBMISSION_OUTCOMES = "SELECT path, submission_id, outcome, module, changed FROM _imp_sub"
 _JOB_OUTCOMES = (
@@ -322,26 +259,24 @@ class PostgresBackend:
             row = cursor.fetchone()
             if not row or not row[0]:
                 raise ImportBusyError("another import_json is running against this database")
+            cursor.execute(STAGED_JOBS_TABLE)
             cursor.execute(_TEMP_TABLES)
-            # Batches are resumable (data and ledger commit together), so a commit need not wait for
-            # the WAL flush: a crash loses at most the last batches, which the next run redoes.
-            cursor.execute("SET synchronous_commit TO off")
-            # lz4 compresses form_data several times faster than the default pglz (PostgreSQL >= 14
-            # built with lz4; reads are unaffected). The staged, compressed value is reused as is.
-            cursor.execute(
-                "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-            )
-            if cursor.fetchone():
-                cursor.execute("SET default_toast_compression TO lz4")
+            session_setup(cursor.cursor)
 
     def close(self) -> None:
         if connection.connection is None:
             return
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS _imp_sub, _imp_files, _imp_jobs, _imp_bjobs")
+            cursor.execute(f"DROP TABLE IF EXISTS _imp_sub, _imp_files, _imp_bjobs, {STAGED_JOBS}")
             cursor.execute("RESET synchronous_commit")
             cursor.execute("RESET default_toast_compression")
             cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+    @property
+    def workers_write(self) -> bool:
+        """Worker processes may write new batches on their own connections: not inside a caller's
+        transaction (theirs would not see this one's staged jobs, and this one could not roll theirs back)."""
+        return not connection.in_atomic_block
 
     def ledger_lookup(self, paths: list[str]) -> dict[str, tuple[str, str]]:
         if not paths:
@@ -364,24 +299,24 @@ class PostgresBackend:
                 with (
                     transaction.atomic(),
                     connection.cursor() as cursor,
-                    cursor.cursor.copy(f"COPY _imp_jobs ({_JOB_COLUMNS}) FROM STDIN") as copy,
+                    cursor.cursor.copy(f"COPY {STAGED_JOBS} ({_JOB_COLUMNS}) FROM STDIN") as copy,
                 ):
                     copy.write(b"".join(job.copy_row for job in jobs))
                 self.staged_changed_jobs = self.staged_changed_jobs or any(job.changed for job in jobs)
                 break
             except psycopg.DataError as error:
-                where = _rejected_line(error)
-                if where is None or where[0] != "_imp_jobs" or where[1] > len(jobs):
+                where = rejected_line(error)
+                if where is None or where[0] != STAGED_JOBS or where[1] > len(jobs):
                     raise
                 bad = jobs.pop(where[1] - 1)
                 failed.append(
-                    Outcome("job", bad.path, bad.job_id, "failed", bad.module or "", bad.changed, _refusal(error))
+                    Outcome("job", bad.path, bad.job_id, "failed", bad.module or "", bad.changed, refusal(error))
                 )
         return failed
 
     def jobs_staged(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE _imp_jobs")
+            cursor.execute(f"ANALYZE {STAGED_JOBS}")
 
     def write_batch(self, submissions: list[ParsedSubmission]) -> list[Outcome]:
         """One transaction; a row ``COPY`` refuses is dropped, reported failed, and the batch retried."""
@@ -390,30 +325,11 @@ class PostgresBackend:
             try:
                 return failed + self._write_batch(submissions)
             except psycopg.DataError as error:
-                where = _rejected_line(error)
-                index = self._submission_index(submissions, *where) if where else None
+                index = refused_submission(submissions, error)
                 if index is None:
                     raise
-                bad = submissions.pop(index)
-                failed.append(
-                    Outcome(
-                        "submission", bad.path, bad.submission_id, "failed", bad.module, bad.changed, _refusal(error)
-                    )
-                )
+                failed.append(failed_outcome(submissions.pop(index), error))
         return failed
-
-    @staticmethod
-    def _submission_index(submissions: list[ParsedSubmission], table: str, line: int) -> int | None:
-        """The submission behind line ``line`` of a refused ``COPY`` (both paths copy in list order)."""
-        if table in ("_imp_sub", "submissions"):
-            return line - 1 if line <= len(submissions) else None
-        if table in ("_imp_files", "uploaded_files"):
-            seen = 0
-            for index, item in enumerate(submissions):
-                seen += item.copy_files.count(b"\n")
-                if line <= seen:
-                    return index
-        return None
 
     def _write_batch(self, submissions: list[ParsedSubmission]) -> list[Outcome]:
         submissions.sort(key=lambda item: item.submission_id)  # row ids follow the ids' order, both paths
@@ -423,10 +339,9 @@ class PostgresBackend:
                 if not any(item.changed for item in submissions):
                     # None of the batch's files is in the ledger: if none of its ids is in the database
                     # either, row ids come back from the sequence and the batch is copied straight in.
-                    cursor.execute(_RESERVE_IDS, [ids, len(ids)])
-                    row = cursor.fetchone()
-                    if row is not None and row[0] is not None:
-                        return self._copy_new(cursor, submissions, sorted(row[0]))
+                    written = copy_new(cursor.cursor, submissions, upsert_jobs=self.staged_changed_jobs)
+                    if written is not None:
+                        return written
                 return self._merge(cursor, submissions, ids)
         except (psycopg.errors.UniqueViolation, IntegrityError) as error:
             if not isinstance(error, psycopg.errors.UniqueViolation) and not isinstance(
@@ -444,67 +359,6 @@ class PostgresBackend:
         cursor.execute(_TAKE_BATCH_JOBS, [ids])
         self._stage_and_merge(cursor, submissions, ids)
         return self._finish_batch(cursor)
-
-    def _copy_new(self, cursor: Any, submissions: list[ParsedSubmission], row_ids: list[int]) -> list[Outcome]:
-        """No submission of the batch exists yet: COPY straight into the tables (the common case).
-
-        One statement moves the batch's jobs from the staging table into ``jobs`` (their
-        submissions' row ids are known: the foreign key is checked at commit) and into the ledger,
-        and returns each submission's newest job; then three ``COPY``s, one write each: the
-        submissions, their file rows, their ledger rows. No staging table, no ``INSERT … SELECT``.
-        """
-        # Only a job file the ledger already holds can collide there (a unique violation merges the batch).
-        move = _MOVE_BATCH_JOBS.format(upsert=_LEDGER_UPSERT if self.staged_changed_jobs else "")
-        cursor.execute(move, {"ids": [item.submission_id for item in submissions], "rows": row_ids})
-        best: dict[str, tuple[str | None, str, str | None]] = {}  # id -> newest job's (module, status, created)
-        job_outcomes: list[Outcome] = []
-        for submission_id, path, job_id, module, status, created, changed, newest in cursor.fetchall():
-            if newest:
-                best[submission_id] = (module, status, created)
-            job_outcomes.append(Outcome("job", path, job_id, "imported", module or "", changed))
-        now = timezone.now().isoformat().encode()
-        rows: list[bytes] = []
-        files: list[bytes] = []
-        ledger: list[bytes] = []
-        outcomes: list[Outcome] = []
-        for row_id, item in zip(row_ids, submissions, strict=True):
-            # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip,
-            # changed, form (see worker.parse_submission).
-            fields = item.copy_row.split(b"\t", 11)
-            job = best.get(item.submission_id)
-            module_text = job[0] if job and job[0] else item.module
-            module = module_text.encode()
-            status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
-            created = fields[7]
-            if created == b"\\N":
-                created = job[2].encode() if job and job[2] else fields[8]
-            number = str(row_id).encode()
-            rows.append(
-                b"\t".join(
-                    (number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[11])
-                )
-            )
-            if item.copy_files:
-                head = number + b"\t"
-                tail = b"\t" + created + b"\n"
-                for line in item.copy_files.splitlines():
-                    files.append(head + line.split(b"\t", 2)[2] + tail)  # url, public id, type, name, size
-            ledger.append(
-                b"\t".join((fields[0], b"submission", fields[3], module, fields[1], fields[2], b"imported", now))
-                + b"\n"
-            )
-            outcomes.append(Outcome("submission", item.path, item.submission_id, "imported", module_text, False))
-        raw = cursor.cursor
-        with raw.copy(f"COPY submissions ({_DIRECT_COLUMNS}) FROM STDIN") as copy:
-            copy.write(b"".join(rows))
-        del rows
-        if files:
-            with raw.copy(f"COPY uploaded_files ({_DIRECT_FILE_COLUMNS}) FROM STDIN") as copy:
-                copy.write(b"".join(files))
-        with raw.copy(f"COPY legacy_import_ledger ({_LEDGER_COLUMNS}) FROM STDIN") as copy:
-            copy.write(b"".join(ledger))
-        job_outcomes.sort(key=lambda outcome: outcome.record_id)
-        return outcomes + job_outcomes
 
     def _stage_and_merge(self, cursor: Any, submissions: list[ParsedSubmission], ids: list[str]) -> None:
         """Some submissions exist: stage the batch and merge it (present, conflict, --update)."""
@@ -575,6 +429,8 @@ class OrmBackend:
         self.jobs: dict[str, ParsedJob] = {}  # job_id -> job not linked yet
         self.jobs_by_submission: dict[str, list[str]] = {}
         self.dry_new: set[str] = set()  # dry run: submissions a real run would have inserted
+        self.staged_changed_jobs = False
+        self.workers_write = False  # workers return Python values, written here
 
     def open(self) -> None:
         pass

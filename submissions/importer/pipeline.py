@@ -26,7 +26,7 @@ from django.db import connection
 
 from submissions.importer.backends import Backend, OrmBackend, Outcome, PostgresBackend
 from submissions.importer.pool import Chunk, ChunkPool
-from submissions.importer.worker import ChunkResult, ParsedJob, ParsedSubmission, WorkerConfig
+from submissions.importer.worker import ChunkResult, ParsedJob, ParsedSubmission, WorkerConfig, Write
 
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_SIZE_CAP = 5 * 1024 * 1024
@@ -141,6 +141,15 @@ def _chunks(backend: Backend, paths: list[str], size: int, modules: dict[str, st
         yield [(path, known[path][0] if path in known else None) for path in chunk]
 
 
+def _connection_params() -> dict[str, object]:
+    """How a worker process connects to the importer's database (plain values only: they are pickled)."""
+    return {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    }
+
+
 def _choose_backend(options: ImportOptions) -> tuple[Backend, bool]:
     use_postgres = options.backend == "postgres" or (options.backend == "auto" and connection.vendor == "postgresql")
     if options.dry_run or not use_postgres:
@@ -186,7 +195,12 @@ def run_import(
     done += len(job_problems) + len(sub_problems)
 
     backend, copy_format = _choose_backend(options)
-    config = WorkerConfig(root=str(root), size_cap=options.size_cap, copy_format=copy_format)
+    config = WorkerConfig(
+        root=str(root),
+        size_cap=options.size_cap,
+        copy_format=copy_format,
+        database=_connection_params() if copy_format else None,
+    )
 
     def record(outcome: Outcome) -> None:
         counts = summary.submissions if outcome.kind == "submission" else summary.jobs
@@ -215,11 +229,11 @@ def run_import(
             summary.by_module.update(ledger_modules[path] for path in result.unchanged)
         for path, _ in chunk:
             ledger_modules.pop(path, None)
-        for item in result.parsed:
-            if isinstance(item, ParsedSubmission) and item.warnings:
-                summary.warnings += len(item.warnings)
-                for warning in item.warnings:
-                    report(item.path, f"warning: {warning}", "warning")
+        summary.warnings += len(result.warnings)
+        for path, warning in result.warnings:
+            report(path, f"warning: {warning}", "warning")
+        for outcome in result.written:
+            record(outcome)
         done += len(chunk)
         return result.parsed
 
@@ -233,12 +247,16 @@ def run_import(
                     record(outcome)
                 progress(done, total)
             backend.jobs_staged()
+            # Worker processes write batches of new submissions themselves when they can (``direct``);
+            # the rest come back here to be written or merged.
+            write = Write(backend.staged_changed_jobs) if pool.workers and backend.workers_write else None
             for chunk, result in pool.imap(
-                "submission", _chunks(backend, sub_paths, options.batch_size, ledger_modules)
+                "submission", _chunks(backend, sub_paths, options.batch_size, ledger_modules), args=(write,)
             ):
                 parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
-                for outcome in backend.write_batch(parsed):
-                    record(outcome)
+                if parsed:
+                    for outcome in backend.write_batch(parsed):
+                        record(outcome)
                 progress(done, total)
         for outcome in backend.finish_jobs():
             record(outcome)

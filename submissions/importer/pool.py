@@ -45,17 +45,23 @@ class ChunkPool:
             self._pool = None
 
     def imap(
-        self, kind: str, chunks: Iterable[Chunk], *, function: Callable[..., ChunkResult] = process_chunk
+        self,
+        kind: str,
+        chunks: Iterable[Chunk],
+        *,
+        function: Callable[..., ChunkResult] = process_chunk,
+        args: tuple[Any, ...] = (),
     ) -> Iterator[tuple[Chunk, ChunkResult]]:
-        """``function(kind, chunk)`` (a module-level function of ``worker``) over ``chunks``, in order."""
+        """``function(kind, chunk, config, *args)`` (a module-level function of ``worker``) over
+        ``chunks``, in order (in a worker process, ``config`` is ``None``: the worker's own)."""
         if self._pool is None:
             for chunk in chunks:
-                yield chunk, function(kind, chunk, self.config)
+                yield chunk, function(kind, chunk, self.config, *args)
             return
         window: deque[tuple[Chunk, Any]] = deque()
         limit = self.workers + 1  # each worker busy, one result waiting: enough to keep them fed
         for chunk in chunks:
-            window.append((chunk, self._pool.apply_async(function, (kind, chunk))))
+            window.append((chunk, self._pool.apply_async(function, (kind, chunk, None, *args))))
             if len(window) >= limit:
                 done, pending = window.popleft()
                 yield done, pending.get()

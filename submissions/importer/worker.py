@@ -21,9 +21,10 @@ import os
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from submissions.importer.canonical import content_hash, job_digest
+from submissions.importer.direct import Outcome, write_in_worker
 from submissions.importer.refs import FileRef, file_refs
 from submissions.legacy.files import parse_json_bytes
 from submissions.legacy.normalize import normalize_job, normalize_submission
@@ -38,6 +39,13 @@ class WorkerConfig:
     root: str
     size_cap: int
     copy_format: bool  # PostgreSQL: COPY text rows; otherwise Python values
+    database: dict[str, Any] | None = None  # psycopg connection parameters: workers may write batches
+
+
+class Write(NamedTuple):
+    """Asks a worker to write its batch of new submissions itself (``direct``), not return it."""
+
+    upsert_jobs: bool  # some staged job file is already in the ledger
 
 
 @dataclass(slots=True)
@@ -96,9 +104,11 @@ _job_values = attrgetter(*(item.name for item in fields(ParsedJob)))
 
 @dataclass(slots=True)
 class ChunkResult:
-    parsed: list[Any] = field(default_factory=list)  # ParsedSubmission / ParsedJob
+    parsed: list[Any] = field(default_factory=list)  # ParsedSubmission / ParsedJob, for the importer to write
     unchanged: list[str] = field(default_factory=list)  # paths
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, warning) of files parsed
+    written: list[Outcome] = field(default_factory=list)  # what the worker wrote itself (``Write``)
 
 
 _config: WorkerConfig | None = None
@@ -304,8 +314,15 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
     return parsed
 
 
-def process_chunk(kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None) -> ChunkResult:
-    """Parse one chunk of ``(relative path, ledger hash or None)``; never raises for a bad file."""
+def process_chunk(
+    kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None, write: Write | None = None
+) -> ChunkResult:
+    """Parse one chunk of ``(relative path, ledger hash or None)``; never raises for a bad file.
+
+    With ``write`` (and ``config.database``), a chunk of submissions that are all new to the ledger
+    is also written, here, on this worker's own connection (``direct.write_in_worker``); what it
+    could not write that way stays in ``parsed`` for the importer to merge.
+    """
     config = config or _config
     assert config is not None, "init_worker was not called"
     root = Path(config.root)
@@ -324,6 +341,16 @@ def process_chunk(kind: str, entries: list[tuple[str, str | None]], config: Work
             result.unchanged.append(relpath)
         else:
             result.parsed.append(parsed)
+            if isinstance(parsed, ParsedSubmission):
+                result.warnings.extend((relpath, warning) for warning in parsed.warnings)
+    if (
+        write is not None
+        and config.database is not None
+        and kind == "submission"
+        and result.parsed
+        and not any(item.changed for item in result.parsed)
+    ):
+        result.written, result.parsed = write_in_worker(config.database, result.parsed, upsert_jobs=write.upsert_jobs)
     return result
 
 
