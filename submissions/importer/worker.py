@@ -161,18 +161,24 @@ def copy_line(values: tuple[Any, ...]) -> str:
 
 
 def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, dt.datetime]:
+    # os.open/os.read rather than open(): no file object, a few microseconds less per file.
     try:
-        with open(f"{root}/{relpath}", "rb", buffering=0) as handle:
-            stat = os.fstat(handle.fileno())
-            if stat.st_size > size_cap:
-                raise LegacyFormatError(f"file is {stat.st_size} bytes, over the {size_cap}-byte size cap")
-            raw = handle.read(stat.st_size + 1)  # not size_cap + 1: CPython would allocate that much
+        descriptor = os.open(f"{root}/{relpath}", os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError as error:
         raise LegacyFormatError("file not found (removed during the run, or a broken link)") from error
+    except OSError as error:
+        raise LegacyFormatError(f"cannot be read: {error.strerror or error}") from error
+    try:
+        stat = os.fstat(descriptor)
+        if stat.st_size > size_cap:
+            raise LegacyFormatError(f"file is {stat.st_size} bytes, over the {size_cap}-byte size cap")
+        raw = os.read(descriptor, stat.st_size + 1)  # not size_cap + 1: that much would be allocated
     except IsADirectoryError as error:
         raise LegacyFormatError("is a directory, not a file") from error
     except OSError as error:
         raise LegacyFormatError(f"cannot be read: {error.strerror or error}") from error
+    finally:
+        os.close(descriptor)
     if len(raw) > size_cap:
         raise LegacyFormatError(f"file grew over the {size_cap}-byte size cap while being read")
     return raw, dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC)
