@@ -38,6 +38,8 @@ def refused_by_jsonb(root: Path) -> None:
     (root / "submissions" / "sub_0000000fa002.json").write_text(nan)
     nul = '{"submission_id": "sub_0000000fa003", "site_name": "a\\u0000b", "items": []}'
     (root / "submissions" / "sub_0000000fa003.json").write_text(nul)
+    job = '{"job_id": "job_0000000fa004", "state": "failed", "progress": 0, "results": {"error": "a\\u0000b"}}'
+    (root / "jobs" / "job_0000000fa004.json").write_text(job)  # text columns refuse NUL too
 
 
 def reasons(report: Path) -> dict[str, str]:
@@ -60,6 +62,7 @@ def test_workers_writing_their_batches_give_the_same_database_as_the_importer_al
     assert snapshot() == expected
     assert reasons(workers_report) == reasons(alone_report)
     assert reasons(workers_report)["sub_0000000fa002"].startswith("the database refused it: invalid input syntax")
+    assert "0x00" in reasons(workers_report)["job_0000000fa004"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [STAGED_JOBS])
         assert cursor.fetchone() == (None,)  # the run's staging table is gone

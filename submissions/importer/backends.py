@@ -45,10 +45,9 @@ from submissions.importer.direct import (
     Outcome,
     copy_new,
     failed_outcome,
-    refusal,
     refused_submission,
-    rejected_line,
     session_setup,
+    stage_jobs,
 )
 from submissions.importer.models import ImportLedgerEntry
 from submissions.importer.worker import ParsedJob, ParsedSubmission
@@ -293,26 +292,9 @@ class PostgresBackend:
 
     def stage_jobs(self, jobs: list[ParsedJob]) -> list[Outcome]:
         """Stage job rows; a row ``COPY`` refuses (e.g. a NUL byte) is dropped and returned as failed."""
-        failed: list[Outcome] = []
-        while jobs:
-            try:
-                with (
-                    transaction.atomic(),
-                    connection.cursor() as cursor,
-                    cursor.cursor.copy(f"COPY {STAGED_JOBS} ({_JOB_COLUMNS}) FROM STDIN") as copy,
-                ):
-                    copy.write(b"".join(job.copy_row for job in jobs))
-                self.staged_changed_jobs = self.staged_changed_jobs or any(job.changed for job in jobs)
-                break
-            except psycopg.DataError as error:
-                where = rejected_line(error)
-                if where is None or where[0] != STAGED_JOBS or where[1] > len(jobs):
-                    raise
-                bad = jobs.pop(where[1] - 1)
-                failed.append(
-                    Outcome("job", bad.path, bad.job_id, "failed", bad.module or "", bad.changed, refusal(error))
-                )
-        return failed
+        self.staged_changed_jobs = self.staged_changed_jobs or any(job.changed for job in jobs)
+        with connection.cursor() as cursor:
+            return stage_jobs(cursor.cursor, jobs, transaction.atomic)
 
     def jobs_staged(self) -> None:
         with connection.cursor() as cursor:

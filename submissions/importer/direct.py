@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import psycopg
 
 if TYPE_CHECKING:
-    from submissions.importer.worker import ParsedSubmission
+    from submissions.importer.worker import ParsedJob, ParsedSubmission
 
 JOB_TO_SUBMISSION_STATUS = {"done": "completed", "failed": "failed", "started": "processing", "running": "processing"}
 
@@ -199,6 +201,29 @@ def copy_new(
     return outcomes + job_outcomes
 
 
+def job_failed(job: ParsedJob, error: psycopg.Error) -> Outcome:
+    return Outcome("job", job.path, job.job_id, "failed", job.module or "", job.changed, refusal(error))
+
+
+def stage_jobs(
+    cursor: psycopg.Cursor[Any], jobs: list[ParsedJob], atomic: Callable[[], AbstractContextManager[Any]]
+) -> list[Outcome]:
+    """``COPY`` job rows into the run's staging table in one ``atomic()`` block; a row the database
+    refuses (e.g. a NUL byte) is dropped, reported as failed, and the rest copied again."""
+    failed: list[Outcome] = []
+    while jobs:
+        try:
+            with atomic(), cursor.copy(f"COPY {STAGED_JOBS} ({JOB_COLUMNS}) FROM STDIN") as copy:
+                copy.write(b"".join(job.copy_row for job in jobs))
+            break
+        except psycopg.DataError as error:
+            where = rejected_line(error)
+            if where is None or where[0] != STAGED_JOBS or where[1] > len(jobs):
+                raise
+            failed.append(job_failed(jobs.pop(where[1] - 1), error))
+    return failed
+
+
 # --- In a worker process: its own connection -------------------------------------------------------
 
 _connection: psycopg.Connection[Any] | None = None
@@ -264,3 +289,10 @@ def write_in_worker(
             return failed, submissions
         return failed + written, []
     return failed, []
+
+
+def stage_in_worker(params: dict[str, Any], jobs: list[ParsedJob]) -> list[Outcome]:
+    """Stage a parsed chunk of job files on this worker's connection (the rows the database refused)."""
+    connection = _worker_connection(params)
+    with connection.cursor() as cursor:
+        return stage_jobs(cursor, jobs, connection.transaction)

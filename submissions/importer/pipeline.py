@@ -241,15 +241,19 @@ def run_import(
     backend.open()
     try:
         with ChunkPool(config, options.workers) as pool:
-            for chunk, result in pool.imap("job", _chunks(backend, job_paths, options.batch_size, ledger_modules)):
-                staged = absorb("job", chunk, result)
-                for outcome in backend.stage_jobs([item for item in staged if isinstance(item, ParsedJob)]):
-                    record(outcome)
+            # Worker processes stage job files and write batches of new submissions themselves when they
+            # can (``direct``); the rest come back here to be written or merged.
+            writes = bool(pool.workers and backend.workers_write)
+            job_chunks = _chunks(backend, job_paths, options.batch_size, ledger_modules)
+            for chunk, result in pool.imap("job", job_chunks, args=(Write(False) if writes else None,)):
+                backend.staged_changed_jobs = backend.staged_changed_jobs or result.staged_changed
+                staged = [item for item in absorb("job", chunk, result) if isinstance(item, ParsedJob)]
+                if staged:
+                    for outcome in backend.stage_jobs(staged):
+                        record(outcome)
                 progress(done, total)
             backend.jobs_staged()
-            # Worker processes write batches of new submissions themselves when they can (``direct``);
-            # the rest come back here to be written or merged.
-            write = Write(backend.staged_changed_jobs) if pool.workers and backend.workers_write else None
+            write = Write(backend.staged_changed_jobs) if writes else None
             for chunk, result in pool.imap(
                 "submission", _chunks(backend, sub_paths, options.batch_size, ledger_modules), args=(write,)
             ):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from submissions.importer.canonical import content_hash, job_digest
-from submissions.importer.direct import Outcome, write_in_worker
+from submissions.importer.direct import Outcome, stage_in_worker, write_in_worker
 from submissions.importer.refs import FileRef, file_refs
 from submissions.legacy.files import parse_json_bytes
 from submissions.legacy.normalize import normalize_job, normalize_submission
@@ -109,6 +109,7 @@ class ChunkResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, warning) of files parsed
     written: list[Outcome] = field(default_factory=list)  # what the worker wrote itself (``Write``)
+    staged_changed: bool = False  # the worker staged a job file the ledger holds with another hash
 
 
 _config: WorkerConfig | None = None
@@ -325,9 +326,10 @@ def process_chunk(
 ) -> ChunkResult:
     """Parse one chunk of ``(relative path, ledger hash or None)``; never raises for a bad file.
 
-    With ``write`` (and ``config.database``), a chunk of submissions that are all new to the ledger
-    is also written, here, on this worker's own connection (``direct.write_in_worker``); what it
-    could not write that way stays in ``parsed`` for the importer to merge.
+    With ``write`` (and ``config.database``), the worker also writes, on its own connection: a chunk
+    of job files into the run's staging table, and a chunk of submissions all new to the ledger
+    into the tables (``direct``); what it could not write that way stays in ``parsed`` for the
+    importer to merge.
     """
     config = config or _config
     assert config is not None, "init_worker was not called"
@@ -349,13 +351,12 @@ def process_chunk(
             result.parsed.append(parsed)
             if isinstance(parsed, ParsedSubmission):
                 result.warnings.extend((relpath, warning) for warning in parsed.warnings)
-    if (
-        write is not None
-        and config.database is not None
-        and kind == "submission"
-        and result.parsed
-        and not any(item.changed for item in result.parsed)
-    ):
+    if write is None or config.database is None or not result.parsed:
+        return result
+    if kind == "job":
+        result.staged_changed = any(item.changed for item in result.parsed)
+        result.written, result.parsed = stage_in_worker(config.database, result.parsed), []
+    elif not any(item.changed for item in result.parsed):
         result.written, result.parsed = write_in_worker(config.database, result.parsed, upsert_jobs=write.upsert_jobs)
     return result
 
