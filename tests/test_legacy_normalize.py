@@ -314,3 +314,24 @@ def test_upload_urls_map_only_into_the_uploads_folder(tmp_path: Path) -> None:
         "/generated/uploads/",
     ]:
         assert tree.upload_path_for_url(url) is None
+
+
+def test_without_content_only_fields_and_items_are_left_out(tmp_path: Path) -> None:
+    """The importer's ``content=False``: the same record minus ``fields`` and ``items``, on every
+    real sample and on a generated tree of every shape (odd items and bad dates included)."""
+    from submissions.importer.corpus import make_corpus
+
+    made = make_corpus(tmp_path / "generated", 60, seed=9)
+    paths = list(TREE.submission_files()) + sorted((made.root / "submissions").glob("*.json"))
+    odd = {"id": "sub_0000000c0de1", "site_name": "x", "visit_date": "31/12/2024", "items": ["not an object", {}]}
+    documents = [(read_json_file(path), path.stem) for path in paths] + [(odd, "sub_0000000c0de1")]
+    for document, stem in documents:
+        full = normalize_submission(document, stem=stem)
+        light = normalize_submission(document, stem=stem, content=False)
+        assert (light.fields, light.items) == ({}, [])
+        full.fields, full.items = {}, []
+        assert light == full, stem
+    assert normalize_submission(odd, content=False).warnings == [
+        "visit_date '31/12/2024' is not a YYYY-MM-DD date; visit date left empty",
+        "items[0] is not an object; skipped",
+    ]

@@ -40,8 +40,8 @@ class ImportLedgerEntry(models.Model):
         app_label = "submissions"
         db_table = "legacy_import_ledger"
         ordering = ("path",)
+        # Looked up by path only (its unique index): every import writes a row per file, so no other index.
         constraints = [models.UniqueConstraint(fields=["path"], name="uq_legacy_import_ledger_path")]
-        indexes = [models.Index(fields=["kind", "record_id"], name="idx_legacy_ledger_record")]
         verbose_name = "import ledger entry"
         verbose_name_plural = "import ledger"
 

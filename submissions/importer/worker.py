@@ -217,7 +217,7 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
     if changed is None:
         return None
     raw, mtime, file_hash, document, stem = changed
-    record = normalize_submission(document, stem=stem)
+    record = normalize_submission(document, stem=stem, content=False)  # the rows need no fields or items
     warnings = list(record.warnings)
     site_name = record.site_name
     if len(site_name) > SITE_NAME_MAX:

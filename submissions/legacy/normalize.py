@@ -194,10 +194,13 @@ def _document_id(document: dict[str, Any], shape: str) -> str:
 
 
 def normalize_submission(
-    document: dict[str, Any], *, stem: str | None = None, module_hint: str | None = None
+    document: dict[str, Any], *, stem: str | None = None, module_hint: str | None = None, content: bool = True
 ) -> NormalizedSubmission:
     """Normalise one ``sub_*.json`` document. ``stem`` is its file name without ``.json``;
-    ``module_hint`` its job's ``meta.module`` (which wins over the shape's module)."""
+    ``module_hint`` its job's ``meta.module`` (which wins over the shape's module).
+
+    ``content=False`` leaves ``fields`` and ``items`` empty: what the importer needs (the columns,
+    photos, signatures and warnings, all the same) for a fraction of the work."""
     if not isinstance(document, dict):
         raise LegacyFormatError("JSON is not an object")
     shape = detect_shape(document)
@@ -214,7 +217,7 @@ def normalize_submission(
             if module_hint != record.module:
                 record.warnings.append(f"job meta.module {module_hint!r} differs from the {shape} shape")
             record.module = module_hint
-    _NORMALISERS[shape](document, record)
+    _NORMALISERS[shape](document, record, content)
     ip = document.get("submitted_by_ip") or document.get("ip_address")
     if isinstance(ip, str):
         record.submitted_by_ip = ip[:45]
@@ -238,48 +241,51 @@ def _dedupe(photos: Iterable[PhotoRef]) -> list[PhotoRef]:
     return unique
 
 
-def _hvac(document: dict[str, Any], record: NormalizedSubmission) -> None:
+def _hvac(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
     record.site_name = text(document.get("site_name"))
     record.visit_date = parse_visit_date(document.get("visit_date"), record.warnings, "visit_date")
     record.created_at = parse_timestamp(document.get("timestamp") or document.get("created_at"))
-    record.fields = {"site_name": record.site_name, "visit_date": text(document.get("visit_date"))}
+    if content:
+        record.fields = {"site_name": record.site_name, "visit_date": text(document.get("visit_date"))}
     for index, item in enumerate(document.get("items") or []):
         if not isinstance(item, dict):
             record.warnings.append(f"items[{index}] is not an object; skipped")
             continue
         photos = _photo_urls(item.get("photos"))
-        record.items.append(
-            NormalizedItem(
-                fields={key: text(item.get(key)) for key in ("asset", "system", "description")},
-                photos=[url for url, _ in photos],
+        if content:
+            record.items.append(
+                NormalizedItem(
+                    fields={key: text(item.get(key)) for key in ("asset", "system", "description")},
+                    photos=[url for url, _ in photos],
+                )
             )
-        )
         record.photos.extend(PhotoRef(url, index, f"items[{index}].photos{suffix}") for url, suffix in photos)
     _add_signature(record, "technician", document.get("tech_signature"), "tech_signature")
     for key in ("opMan_signature", "opman_signature"):
         _add_signature(record, "manager", document.get(key), key)
 
 
-def _civil_submit(document: dict[str, Any], record: NormalizedSubmission) -> None:
+def _civil_submit(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
     fields = document.get("fields") or {}
-    location = text(fields.get("location")) or text(fields.get("location_name"))
     record.site_name = text(fields.get("project_name"))
     date_key = "date" if text(fields.get("date")) else "visit_date"
     record.visit_date = parse_visit_date(fields.get(date_key), record.warnings, f"fields.{date_key}")
     record.created_at = parse_timestamp(document.get("created_at") or document.get("timestamp"))
-    header = {
-        key: text(value)
-        for key, value in fields.items()
-        if key not in _CIVIL_ROW_KEYS
-        and not _is_photo_url_key(key)
-        and key not in ("tech_signature", "op_signature", "date", "location_name")
-    }
-    header.update(visit_date=text(fields.get(date_key)), location=location)
-    record.fields = header
-    row = {name: text(fields.get(key)) for key, name in _CIVIL_ROW_KEYS.items() if key in fields}
-    if any(row.values()):
-        # dict(request.form) kept only the first work row (FORMAT.md §1.2): that row survives.
-        record.items.append(NormalizedItem(fields={"item_number": "1", **row}))
+    if content:
+        header = {
+            key: text(value)
+            for key, value in fields.items()
+            if key not in _CIVIL_ROW_KEYS
+            and not _is_photo_url_key(key)
+            and key not in ("tech_signature", "op_signature", "date", "location_name")
+        }
+        location = text(fields.get("location")) or text(fields.get("location_name"))
+        header.update(visit_date=text(fields.get(date_key)), location=location)
+        record.fields = header
+        row = {name: text(fields.get(key)) for key, name in _CIVIL_ROW_KEYS.items() if key in fields}
+        if any(row.values()):
+            # dict(request.form) kept only the first work row (FORMAT.md §1.2): that row survives.
+            record.items.append(NormalizedItem(fields={"item_number": "1", **row}))
     for url, suffix in _photo_urls(document.get("files")):
         record.photos.append(PhotoRef(url, None, f"files{suffix}"))
     for _, url, key in _numbered_photo_urls(fields):
@@ -288,35 +294,48 @@ def _civil_submit(document: dict[str, Any], record: NormalizedSubmission) -> Non
     _add_signature(record, "manager", fields.get("op_signature"), "fields.op_signature")
 
 
-def _civil_json(document: dict[str, Any], record: NormalizedSubmission) -> None:
+def _civil_json(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
     record.site_name = text(document.get("project_name"))
     record.visit_date = parse_visit_date(document.get("visit_date"), record.warnings, "visit_date")
     record.created_at = parse_timestamp(document.get("created_at") or document.get("timestamp"))
-    skip = {"id", "submission_id", "work_items", "inspector_signature", "manager_signature", "base_url", "created_at"}
-    record.fields = {
-        key: text(value) for key, value in document.items() if key not in skip and not isinstance(value, dict | list)
-    }
+    if content:
+        skip = {
+            "id",
+            "submission_id",
+            "work_items",
+            "inspector_signature",
+            "manager_signature",
+            "base_url",
+            "created_at",
+        }
+        record.fields = {
+            key: text(value)
+            for key, value in document.items()
+            if key not in skip and not isinstance(value, dict | list)
+        }
     for index, item in enumerate(document.get("work_items") or []):
         if not isinstance(item, dict):
             record.warnings.append(f"work_items[{index}] is not an object; skipped")
             continue
         photos = _photo_urls(item.get("photos"))
-        fields = {key: text(item.get(key)) for key in _CIVIL_ITEM_KEYS if key in item}
-        fields.setdefault("item_number", str(index + 1))
-        record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
+        if content:
+            fields = {key: text(item.get(key)) for key in _CIVIL_ITEM_KEYS if key in item}
+            fields.setdefault("item_number", str(index + 1))
+            record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
         record.photos.extend(PhotoRef(url, index, f"work_items[{index}].photos{suffix}") for url, suffix in photos)
     _add_signature(record, "inspector", document.get("inspector_signature"), "inspector_signature")
     _add_signature(record, "manager", document.get("manager_signature"), "manager_signature")
 
 
-def _cleaning(body: dict[str, Any], record: NormalizedSubmission, prefix: str) -> None:
+def _cleaning(body: dict[str, Any], record: NormalizedSubmission, prefix: str, content: bool) -> None:
     record.site_name = text(body.get("project_name")) or text(body.get("client_name"))
     record.visit_date = parse_visit_date(body.get("date_of_visit"), record.warnings, f"{prefix}date_of_visit")
-    record.fields = {
-        key: text(value)
-        for key, value in body.items()
-        if key not in _CLEANING_NOT_FIELDS and not _is_photo_url_key(key) and not isinstance(value, dict | list)
-    }
+    if content:
+        record.fields = {
+            key: text(value)
+            for key, value in body.items()
+            if key not in _CLEANING_NOT_FIELDS and not _is_photo_url_key(key) and not isinstance(value, dict | list)
+        }
     for url, suffix in _photo_urls(body.get("photos")):
         record.photos.append(PhotoRef(url, None, f"{prefix}photos{suffix}"))
     for url, suffix in _photo_urls(body.get("photo_urls")):
@@ -331,13 +350,13 @@ def _cleaning(body: dict[str, Any], record: NormalizedSubmission, prefix: str) -
             _add_signature(record, role, body.get(key), f"{prefix}{key}")
 
 
-def _cleaning_wrapped(document: dict[str, Any], record: NormalizedSubmission) -> None:
-    _cleaning(document["data"], record, "data.")
+def _cleaning_wrapped(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
+    _cleaning(document["data"], record, "data.", content)
     record.created_at = parse_timestamp(document.get("timestamp") or document.get("created_at"))
 
 
-def _cleaning_submit(document: dict[str, Any], record: NormalizedSubmission) -> None:
-    _cleaning(document, record, "")
+def _cleaning_submit(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
+    _cleaning(document, record, "", content)
     record.created_at = parse_timestamp(document.get("created_at") or document.get("timestamp"))
     job_id = document.get("job_id")
     if isinstance(job_id, str) and JOB_ID_RE.match(job_id):
