@@ -57,19 +57,19 @@ class Counts:
     failed: int = 0
     orphans: int = 0
 
-    def add(self, outcome: str) -> None:
+    def add(self, outcome: str, count: int = 1) -> None:
         if outcome == "imported":
-            self.imported += 1
+            self.imported += count
         elif outcome == "present":
-            self.present += 1
+            self.present += count
         elif outcome == "updated":
-            self.updated += 1
+            self.updated += count
         elif outcome == "conflict":
-            self.conflicts += 1
+            self.conflicts += count
         elif outcome == "orphan":
-            self.orphans += 1
+            self.orphans += count
         elif outcome == "failed":
-            self.failed += 1
+            self.failed += count
 
 
 @dataclass
@@ -180,6 +180,27 @@ def run_import(
     report = on_problem or (lambda path, reason, kind: None)
     progress = on_progress or (lambda done, total: None)
 
+    backend, copy_format = _choose_backend(options)
+    config = WorkerConfig(
+        root=str(root),
+        size_cap=options.size_cap,
+        copy_format=copy_format,
+        database=_connection_params() if copy_format else None,
+    )
+    # The worker processes start (and import what they need) while the tree is scanned.
+    with ChunkPool(config, options.workers) as pool:
+        return _run(options, pool, backend, summary, report, progress)
+
+
+def _run(
+    options: ImportOptions,
+    pool: ChunkPool,
+    backend: Backend,
+    summary: ImportSummary,
+    report: ProblemSink,
+    progress: ProgressSink,
+) -> ImportSummary:
+    root = Path(options.root)
     job_paths, job_problems = scan_folder(root, "jobs")
     sub_paths, sub_problems = scan_folder(root, "submissions")
     summary.jobs.total = len(job_paths) + len(job_problems)
@@ -193,14 +214,6 @@ def run_import(
         summary.submissions.failed += 1
         report(path, reason, "failed")
     done += len(job_problems) + len(sub_problems)
-
-    backend, copy_format = _choose_backend(options)
-    config = WorkerConfig(
-        root=str(root),
-        size_cap=options.size_cap,
-        copy_format=copy_format,
-        database=_connection_params() if copy_format else None,
-    )
 
     def record(outcome: Outcome) -> None:
         counts = summary.submissions if outcome.kind == "submission" else summary.jobs
@@ -232,36 +245,41 @@ def run_import(
         summary.warnings += len(result.warnings)
         for path, warning in result.warnings:
             report(path, f"warning: {warning}", "warning")
-        for outcome in result.written:
-            record(outcome)
+        for (outcome_kind, outcome, module), count in result.tally.items():
+            if outcome_kind == "submission":
+                summary.submissions.add(outcome, count)
+                summary.by_module[module] += count
+            else:
+                summary.jobs.add(outcome, count)
+        for written in result.written:
+            record(written)
         done += len(chunk)
         return result.parsed
 
     ledger_modules: dict[str, str] = {}  # paths of the chunks in flight -> the ledger's module
     backend.open()
     try:
-        with ChunkPool(config, options.workers) as pool:
-            # Worker processes stage job files and write batches of new submissions themselves when they
-            # can (``direct``); the rest come back here to be written or merged.
-            writes = bool(pool.workers and backend.workers_write)
-            job_chunks = _chunks(backend, job_paths, options.batch_size, ledger_modules)
-            for chunk, result in pool.imap("job", job_chunks, args=(Write(False) if writes else None,)):
-                backend.staged_changed_jobs = backend.staged_changed_jobs or result.staged_changed
-                staged = [item for item in absorb("job", chunk, result) if isinstance(item, ParsedJob)]
-                if staged:
-                    for outcome in backend.stage_jobs(staged):
-                        record(outcome)
-                progress(done, total)
-            backend.jobs_staged()
-            write = Write(backend.staged_changed_jobs) if writes else None
-            for chunk, result in pool.imap(
-                "submission", _chunks(backend, sub_paths, options.batch_size, ledger_modules), args=(write,)
-            ):
-                parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
-                if parsed:
-                    for outcome in backend.write_batch(parsed):
-                        record(outcome)
-                progress(done, total)
+        # Worker processes stage job files and write batches of new submissions themselves when they
+        # can (``direct``); the rest come back here to be written or merged.
+        writes = bool(pool.workers and backend.workers_write)
+        job_chunks = _chunks(backend, job_paths, options.batch_size, ledger_modules)
+        for chunk, result in pool.imap("job", job_chunks, args=(Write(False) if writes else None,)):
+            backend.staged_changed_jobs = backend.staged_changed_jobs or result.staged_changed
+            staged = [item for item in absorb("job", chunk, result) if isinstance(item, ParsedJob)]
+            if staged:
+                for outcome in backend.stage_jobs(staged):
+                    record(outcome)
+            progress(done, total)
+        backend.jobs_staged()
+        write = Write(backend.staged_changed_jobs) if writes else None
+        sub_chunks = _chunks(backend, sub_paths, options.batch_size, ledger_modules)
+        for chunk, result in pool.imap("submission", sub_chunks, args=(write,)):
+            parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
+            if parsed:
+                for outcome in backend.write_batch(parsed):
+                    record(outcome)
+            progress(done, total)
+        pool.close()
         for outcome in backend.finish_jobs():
             record(outcome)
     finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
@@ -108,7 +109,10 @@ class ChunkResult:
     unchanged: list[str] = field(default_factory=list)  # paths
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, warning) of files parsed
-    written: list[Outcome] = field(default_factory=list)  # what the worker wrote itself (``Write``)
+    # What the worker wrote itself (``Write``): outcomes with something to report, and a count of the
+    # rest by (kind, outcome, module), so that a hundred thousand "imported" do not cross one by one.
+    written: list[Outcome] = field(default_factory=list)
+    tally: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     staged_changed: bool = False  # the worker staged a job file the ledger holds with another hash
 
 
@@ -355,10 +359,20 @@ def process_chunk(
         return result
     if kind == "job":
         result.staged_changed = any(item.changed for item in result.parsed)
-        result.written, result.parsed = stage_in_worker(config.database, result.parsed), []
+        written, result.parsed = stage_in_worker(config.database, result.parsed), []
     elif not any(item.changed for item in result.parsed):
-        result.written, result.parsed = write_in_worker(config.database, result.parsed, upsert_jobs=write.upsert_jobs)
+        written, result.parsed = write_in_worker(config.database, result.parsed, upsert_jobs=write.upsert_jobs)
+    else:
+        return result
+    for outcome in written:
+        if outcome.outcome in _QUIET:
+            result.tally[(outcome.kind, outcome.outcome, outcome.module)] += 1
+        else:
+            result.written.append(outcome)
     return result
+
+
+_QUIET = ("imported", "present", "updated")  # outcomes the importer only counts
 
 
 def digest_chunk(kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None) -> ChunkResult:
