@@ -93,7 +93,11 @@ def data_url_extension(data_url: str) -> str:
 
 
 def _basename(url: str) -> str:
-    path = url.split("?", 1)[0].split("#", 1)[0]
+    path = url
+    if "?" in path:
+        path = path.split("?", 1)[0]
+    if "#" in path:
+        path = path.split("#", 1)[0]
     if "://" in path:
         path = path.split("://", 1)[1].partition("/")[2]
     name = path.rstrip("/").rsplit("/", 1)[-1]
@@ -103,24 +107,26 @@ def _basename(url: str) -> str:
 def file_refs(record: NormalizedSubmission, *, uploads_dir: Path | None = None) -> list[FileRef]:
     """The ``uploaded_files`` rows of one submission, photos first, in document order."""
     refs: list[FileRef] = []
-    seen: set[str] = set()
+    seen: set[str] = set()  # the natural key: one row per (submission, URL)
     uploads = str(uploads_dir) if uploads_dir is not None else None
-
-    def add(url: str, file_type: str, public_id: str, name: str, size: int | None) -> None:
-        if url in seen:  # the natural key: one row per (submission, URL)
-            return
-        seen.add(url)
-        refs.append(FileRef(len(refs), url, file_type, public_id, name[:MAX_NAME], size))
-
     for photo in record.photos:
-        add(photo.url, "photo", cloudinary_public_id(photo.url), _basename(photo.url), _local_size(photo.url, uploads))
+        url = photo.url
+        if url not in seen:
+            seen.add(url)
+            size = _local_size(url, uploads) if url.startswith(LOCAL_PREFIX) else None
+            refs.append(FileRef(len(refs), url, "photo", cloudinary_public_id(url), _basename(url), size))
     for signature in record.signatures:
         value = signature.value
         if signature.is_data_url:
+            url = embedded_marker(value)
             name = f"{signature.source.rsplit('.', 1)[-1]}.{data_url_extension(value)}"
-            add(embedded_marker(value), "signature", "", name, data_url_size(value))
+            public_id, size = "", data_url_size(value)
         else:
-            add(value, "signature", cloudinary_public_id(value), _basename(value), _local_size(value, uploads))
+            url, name, public_id = value, _basename(value), cloudinary_public_id(value)
+            size = _local_size(value, uploads) if value.startswith(LOCAL_PREFIX) else None
+        if url not in seen:
+            seen.add(url)
+            refs.append(FileRef(len(refs), url, "signature", public_id, name[:MAX_NAME], size))
     return refs
 
 

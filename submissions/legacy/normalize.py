@@ -152,11 +152,8 @@ def _photo_urls(photos: Any) -> list[tuple[str, str]]:
 def _numbered_photo_urls(mapping: dict[str, Any]) -> list[tuple[int, str, str]]:
     found = []
     for key, value in mapping.items():
-        match = _is_photo_url_key(key)
-        if match:
-            url = _url_of(value)
-            if url:
-                found.append((int(match.group(1)), url, key))
+        if key.startswith("photo_url_") and (match := _PHOTO_URL_KEY.match(key)) and (url := _url_of(value)):
+            found.append((int(match.group(1)), url, key))
     return sorted(found)
 
 
