@@ -20,7 +20,7 @@ from submissions.importer.direct import STAGED_JOBS, STAGED_JOBS_TABLE, close_wo
 from submissions.importer.pipeline import _connection_params
 from submissions.importer.worker import WorkerConfig, Write, process_chunk
 from submissions.models import ImportLedgerEntry, Submission, UploadedFile
-from tests.import_helpers import import_tree, snapshot
+from tests.import_helpers import import_tree, sample_tree, snapshot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SIZE_CAP = 64 * 1024
@@ -109,3 +109,21 @@ def test_a_worker_writes_a_parsed_batch_on_its_own_connection(tmp_path: Path) ->
         close_worker_connection()  # this test played the worker in-process
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGED_JOBS}")
+
+
+def test_a_changed_job_file_staged_by_a_worker_is_updated_with_update(tmp_path: Path) -> None:
+    root = sample_tree(tmp_path)
+    assert import_tree(root, workers=2)[2] == 0
+    path = root / "jobs" / "job_e59eaaec673e.json"
+    job = json.loads(path.read_text())
+    job.update(state="done", progress=100, results=[{"filename": "a.xlsx", "url": "http://x/a.xlsx"}])
+    path.write_text(json.dumps(job))
+
+    out, _, status = import_tree(root, workers=2)
+    assert out[1] == "Jobs: 13 total, 0 imported, 12 already present, 1 conflicts, 0 failed, 0 orphans"
+    assert status == 1
+    out, _, status = import_tree(root, workers=2, update=True)
+    assert out[1] == "Jobs: 13 total, 0 imported, 12 already present, 1 updated, 0 conflicts, 0 failed, 0 orphans"
+    assert status == 0
+    row = Job.objects.get(job_id="job_e59eaaec673e")
+    assert (row.status, row.progress, row.excel_url) == ("done", 100, "http://x/a.xlsx")
