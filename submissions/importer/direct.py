@@ -8,7 +8,8 @@ themselves, each on its own connection, right after parsing the batch (so the ro
 back to the importer and two batches are written at once); the importer runs it in its own
 connection when it parses in-process or inside a caller's transaction. A batch that cannot take
 this path (an id is already there, a file changed since it was imported) goes back to the
-importer, which merges it (``backends.PostgresBackend``).
+importer, which merges it (``backends.PostgresBackend``). Job files take the same route into the
+run's staging table (``stage_jobs``).
 
 This module needs psycopg only, not Django: worker processes do not set Django up.
 """

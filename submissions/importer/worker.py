@@ -44,9 +44,10 @@ class WorkerConfig:
 
 
 class Write(NamedTuple):
-    """Asks a worker to write its batch of new submissions itself (``direct``), not return it."""
+    """Asks a worker to write what it parsed itself (``direct``) rather than return it: job files
+    into the run's staging table, a batch of new submissions into the tables."""
 
-    upsert_jobs: bool  # some staged job file is already in the ledger
+    upsert_jobs: bool  # (submissions) some staged job file is already in the ledger
 
 
 @dataclass(slots=True)
@@ -96,9 +97,9 @@ class ParsedJob:
         return ParsedJob, _job_values(self)
 
 
-# Workers send thousands of these to the importer per second: pickled as the class and a tuple of
-# its values. (The pickling that dataclasses give slotted classes looks the fields up for every
-# object, and unpickling sets them one by one: about 25 us a file, as much as parsing the JSON.)
+# What a worker does not write itself (batches to merge, everything on SQLite) crosses to the importer
+# by the thousand: pickled as the class and a tuple of its values. (The pickling that dataclasses give
+# slotted classes looks the fields up for every object, and unpickling sets them one by one.)
 _submission_values = attrgetter(*(item.name for item in fields(ParsedSubmission)))
 _job_values = attrgetter(*(item.name for item in fields(ParsedJob)))
 
@@ -325,6 +326,9 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
     return parsed
 
 
+_QUIET = ("imported", "present", "updated")  # outcomes of written files the importer only counts
+
+
 def process_chunk(
     kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None, write: Write | None = None
 ) -> ChunkResult:
@@ -370,9 +374,6 @@ def process_chunk(
         else:
             result.written.append(outcome)
     return result
-
-
-_QUIET = ("imported", "present", "updated")  # outcomes the importer only counts
 
 
 def digest_chunk(kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None) -> ChunkResult:
