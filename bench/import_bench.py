@@ -164,8 +164,8 @@ def floor(corpus: Path, workers: int, database_url: str) -> dict[str, Any]:
     for handle in outputs.values():
         handle.close()
 
-    from submissions.importer.backends import _FILE_COLUMNS, _JOB_COLUMNS, _SUB_COLUMNS, _TEMP_TABLES
-    from submissions.importer.direct import STAGED_JOBS, STAGED_JOBS_TABLE
+    from submissions.importer.backends import _FILE_COLUMNS, _SUB_COLUMNS, _TEMP_TABLES
+    from submissions.importer.direct import JOB_COLUMNS, STAGED_JOBS, STAGED_JOBS_TABLE
 
     with psycopg.connect(database_url) as connection:
         with connection.cursor() as cursor:
@@ -179,7 +179,7 @@ def floor(corpus: Path, workers: int, database_url: str) -> dict[str, Any]:
         connection.commit()
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            for table, columns in (("submissions", _SUB_COLUMNS), ("files", _FILE_COLUMNS), ("jobs", _JOB_COLUMNS)):
+            for table, columns in (("submissions", _SUB_COLUMNS), ("files", _FILE_COLUMNS), ("jobs", JOB_COLUMNS)):
                 with (
                     (spool / table).open("rb") as spooled,
                     cursor.copy(f"COPY bench_floor_{table} ({columns}) FROM STDIN") as copy,

@@ -104,22 +104,16 @@ _SUB_COLUMNS = (
     "changed, form_data"
 )
 _FILE_COLUMNS = "submission_id, position, url, public_id, file_type, original_filename, file_size"
-_JOB_COLUMNS = JOB_COLUMNS
 
 # The batch's jobs leave the run-long staging table for the batch's own (small) one; a rollback
 # puts them back. Every later statement of the batch then joins small tables only.
 _TAKE_BATCH_JOBS = f"""
-WITH taken AS (DELETE FROM {STAGED_JOBS} WHERE submission_id = ANY(%s) RETURNING {_JOB_COLUMNS})
-INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
+WITH taken AS (DELETE FROM {STAGED_JOBS} WHERE submission_id = ANY(%s) RETURNING {JOB_COLUMNS})
+INSERT INTO _imp_bjobs ({JOB_COLUMNS}) SELECT {JOB_COLUMNS} FROM taken
 """
 _TAKE_ALL_JOBS = f"""
-WITH taken AS (DELETE FROM {STAGED_JOBS} RETURNING {_JOB_COLUMNS})
-INSERT INTO _imp_bjobs ({_JOB_COLUMNS}) SELECT {_JOB_COLUMNS} FROM taken
-"""
-
-_BEST_JOBS = """
-SELECT DISTINCT ON (submission_id) submission_id, module, status, created_at
-FROM _imp_bjobs ORDER BY submission_id, created_at DESC NULLS LAST, job_id DESC
+WITH taken AS (DELETE FROM {STAGED_JOBS} RETURNING {JOB_COLUMNS})
+INSERT INTO _imp_bjobs ({JOB_COLUMNS}) SELECT {JOB_COLUMNS} FROM taken
 """
 
 _STATUS_CASE = "CASE b.status " + " ".join(
