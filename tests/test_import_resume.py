@@ -100,6 +100,55 @@ def test_sigkill_and_resume_on_postgresql(tree: Path) -> None:
     assert snapshot() == expected
 
 
+def worker_pids(pid: int) -> list[int]:
+    """The importer's worker processes (its spawned children, not multiprocessing's resource tracker)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            children = [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+    workers = []
+    for child in children:
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            workers.append(child)
+    return workers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_on_its_own_stops_the_run_which_resumes(tree: Path) -> None:
+    url = database_url()
+    finished = run_to_end(tree, url)
+    expected = snapshot()
+    wipe()
+
+    args, env = command(tree, url)
+    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while process.poll() is None and Submission.objects.count() < 200:
+            time.sleep(0.002)
+        assert process.poll() is None, "the import finished before a worker could be killed: make the tree bigger"
+        os.kill(worker_pids(process.pid)[0], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=120)  # it stops: no waiting forever for a lost chunk
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 2
+    assert "a worker process ended abruptly (killed, or out of memory)" in stderr
+    assert "Run the same command again to resume." in stderr
+    partial = Submission.objects.count()
+    assert ImportLedgerEntry.objects.filter(kind="submission").count() == partial < 900
+
+    resumed = run_to_end(tree, url)
+    assert resumed.returncode == finished.returncode == 1, resumed.stderr  # 1: the bad files
+    assert snapshot() == expected
+
+
 # --- SQLite: two database files, compared with plain SQL ----------------------------------------
 
 SQLITE_TABLES = {

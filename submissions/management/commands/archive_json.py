@@ -11,6 +11,7 @@ from django.db import transaction
 
 from audit.services import Action, audit_record
 from submissions.importer.archive import ArchiveError, archive_tree
+from submissions.importer.pool import WorkerDiedError
 from submissions.importer.verify import verify
 
 
@@ -36,7 +37,10 @@ class Command(BaseCommand):
         output = Path(options["output"])
         if output.resolve().is_relative_to(root.resolve()):
             raise CommandError("--output must be outside the tree being archived")
-        check = verify(root, workers=max(0, options["workers"]))
+        try:
+            check = verify(root, workers=max(0, options["workers"]))
+        except WorkerDiedError as error:
+            raise CommandError(f"{error}: nothing was changed; run the command again") from error
         missing = check.missing_from_database
         if missing:
             message = (

@@ -13,6 +13,7 @@ from django.db import transaction
 from audit.services import Action, audit_record
 from submissions.importer.backends import ImportBusyError
 from submissions.importer.pipeline import DEFAULT_BATCH_SIZE, DEFAULT_SIZE_CAP, ImportOptions, ImportSummary, run_import
+from submissions.importer.pool import WorkerDiedError
 from submissions.importer.progress import Progress
 from submissions.importer.uploads import CopySummary, copy_uploads
 
@@ -91,6 +92,12 @@ class Command(BaseCommand):
                 copied = copy_uploads(root, on_problem=on_problem)
         except ImportBusyError as error:
             raise CommandError(str(error)) from error
+        except WorkerDiedError as error:
+            raise CommandError(
+                f"{error}: the import stopped; every batch committed before stays, with its ledger rows. "
+                "Run the same command again to resume.",
+                returncode=2,
+            ) from error
         finally:
             if report is not None:
                 report.close()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
+from submissions.importer.pool import WorkerDiedError
 from submissions.importer.verify import format_verification, verify
 
 
@@ -29,7 +30,10 @@ class Command(BaseCommand):
         root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
-        result = verify(root, workers=max(0, options["workers"]))
+        try:
+            result = verify(root, workers=max(0, options["workers"]))
+        except WorkerDiedError as error:
+            raise CommandError(f"{error}: nothing was changed; run the command again") from error
         summary = result.as_dict()
         with transaction.atomic():
             audit_record(
