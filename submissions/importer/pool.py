@@ -30,7 +30,7 @@ class WorkerDiedError(RuntimeError):
 
 
 def _started() -> None:
-    """Submitted once at start, so that the workers spawn (and import) while the importer scans."""
+    """Submitted at start, so that the workers spawn (and import) while the importer scans."""
 
 
 class ChunkPool:
@@ -43,7 +43,8 @@ class ChunkPool:
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=init_worker, initargs=(config,)
             )
-            self._pool.submit(_started)
+            for _ in range(self.workers):  # one each: the pool spawns a process per task it finds no idle one for
+                self._pool.submit(_started)
 
     def __enter__(self) -> ChunkPool:
         return self
