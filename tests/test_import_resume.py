@@ -138,7 +138,7 @@ def test_a_worker_killed_on_its_own_stops_the_run_which_resumes(tree: Path) -> N
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 2
+    assert process.returncode == 2, stderr
     assert "a worker process ended abruptly (killed, or out of memory)" in stderr
     assert "Run the same command again to resume." in stderr
     partial = Submission.objects.count()

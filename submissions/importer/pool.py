@@ -76,7 +76,7 @@ class ChunkPool:
         window: deque[tuple[Chunk, Future[ChunkResult]]] = deque()
         limit = self.workers + 1  # each worker busy, one result waiting: enough to keep them fed
         for chunk in chunks:
-            window.append((chunk, self._pool.submit(function, kind, chunk, None, *args)))
+            window.append((chunk, _submit(self._pool, function, kind, chunk, *args)))
             if len(window) >= limit:
                 done, pending = window.popleft()
                 yield done, _result(pending)
@@ -85,8 +85,20 @@ class ChunkPool:
             yield done, _result(pending)
 
 
+_DIED = "a worker process ended abruptly (killed, or out of memory)"
+
+
+def _submit(
+    pool: ProcessPoolExecutor, function: Callable[..., ChunkResult], kind: str, chunk: Chunk, *args: Any
+) -> Future[ChunkResult]:
+    try:
+        return pool.submit(function, kind, chunk, None, *args)
+    except BrokenProcessPool as error:  # a worker died between two chunks
+        raise WorkerDiedError(_DIED) from error
+
+
 def _result(pending: Future[ChunkResult]) -> ChunkResult:
     try:
         return pending.result()
-    except BrokenProcessPool as error:
-        raise WorkerDiedError("a worker process ended abruptly (killed, or out of memory)") from error
+    except BrokenProcessPool as error:  # a worker died with chunks in flight
+        raise WorkerDiedError(_DIED) from error

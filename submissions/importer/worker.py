@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -132,6 +133,11 @@ def init_worker(config: WorkerConfig) -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+    # The signal is only sent for a parent that dies from now on: one already gone leaves no one
+    # to hand this worker a chunk or read its result.
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)
 
 
 # --- COPY text format -------------------------------------------------------------------------
