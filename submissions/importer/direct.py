@@ -202,7 +202,7 @@ def copy_new(
     return outcomes + job_outcomes
 
 
-def job_failed(job: ParsedJob, error: psycopg.Error) -> Outcome:
+def failed_job_outcome(job: ParsedJob, error: psycopg.Error) -> Outcome:
     return Outcome("job", job.path, job.job_id, "failed", job.module or "", job.changed, refusal(error))
 
 
@@ -221,7 +221,7 @@ def stage_jobs(
             where = rejected_line(error)
             if where is None or where[0] != STAGED_JOBS or where[1] > len(jobs):
                 raise
-            failed.append(job_failed(jobs.pop(where[1] - 1), error))
+            failed.append(failed_job_outcome(jobs.pop(where[1] - 1), error))
     return failed
 
 

@@ -153,22 +153,6 @@ def _escape(value: str) -> str:
     return value
 
 
-def copy_field(value: Any) -> str:
-    if value is None:
-        return _NULL
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return _escape(value)
-    return str(value)
-
-
-def copy_line(values: tuple[Any, ...]) -> str:
-    return "\t".join(copy_field(value) for value in values) + "\n"
-
-
 # --- Reading ----------------------------------------------------------------------------------
 
 
