@@ -219,6 +219,68 @@ def test_bad_files_say_why(tmp_path: Path, raw: bytes, reason: str) -> None:
         read_json_file(path)
 
 
+def _typed(value: Any) -> Any:
+    """A parsed document with every key order and scalar type spelled out, so ``==`` sees them."""
+    if isinstance(value, dict):
+        return [("dict", [(key, _typed(item)) for key, item in value.items()])]
+    if isinstance(value, list):
+        return [("list", [_typed(item) for item in value])]
+    return (type(value).__name__, repr(value))
+
+
+def _by_python_json(raw: bytes) -> Any:
+    text = raw.decode("utf-8")
+    return json.loads(text[1:] if text.startswith("\ufeff") else text)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "b": 2, "a": 3}',  # the last duplicate wins, in the first one's place
+        b'{"n": 123456789012345678901234567890, "m": -9223372036854775809, "f": 1.5e308, "z": -0, "e": 1E+2}',
+        b'{"x": 0.1, "y": 2.5e-7, "t": true, "u": null, "s": "\\/\\u00e9\\ud83d\\ude00"}',
+        b'{"nan": NaN, "inf": Infinity}',  # Python's json only
+        b'{"lone": "\\ud800"}',  # Python's json only: an unpaired surrogate escape
+        b'{"big": 1e400}',  # Python's json only: infinity
+        "\ufeff{\"bom\": \"caf\u00e9 \u0645\u0648\u0642\u0639\"}".encode(),
+        b'\n\t {"deep": [[[[[[[[[[{"a": [1, 2.0, "3"]}]]]]]]]]]]} \r\n',
+    ],
+)
+def test_json_parsing_matches_python_json(raw: bytes) -> None:
+    assert _typed(parse_json_bytes(raw)) == _typed(_by_python_json(raw))
+
+
+def test_every_sample_parses_as_python_json_does() -> None:
+    files = sorted(GENERATED.rglob("*.json"))
+    assert len(files) > 10
+    for path in files:
+        raw = path.read_bytes()
+        try:
+            expected = _typed(_by_python_json(raw))
+        except ValueError:
+            with pytest.raises(LegacyFormatError):
+                parse_json_bytes(raw)
+            continue
+        if isinstance(json.loads(raw.decode("utf-8-sig")), dict):
+            assert _typed(parse_json_bytes(raw)) == expected, path.name
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'\xef\xbb\xbf{"site": "caf\xe9"}', "not valid UTF-8: byte 0xe9 at offset 16"),
+        (b'\xef\xbb\xbf\xef\xbb\xbf{"a": 1}', "invalid JSON"),  # one BOM is dropped, not two
+        (b'{"a": 1} x', "invalid JSON: Extra data"),
+        (b'{"a": 01}', "invalid JSON"),
+        (b'{"a": "tab\there"}', "invalid JSON: Invalid control character"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_documents_python_json_refuses_are_refused_with_its_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(LegacyFormatError, match=reason):
+        parse_json_bytes(raw)
+
+
 def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_bytes(b'{"x": "' + b"a" * 2000 + b'"}')

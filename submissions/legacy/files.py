@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from submissions.legacy.records import LegacyFormatError
 
 # The old app wrote a few KB per submission; a file far beyond that is not one of its documents.
@@ -90,7 +92,27 @@ def describe_json_error(text: str, error: json.JSONDecodeError) -> str:
 
 
 def parse_json_bytes(raw: bytes) -> dict[str, Any]:
-    """Parse a legacy file's bytes into a JSON object, or raise ``LegacyFormatError`` saying why."""
+    """Parse a legacy file's bytes into a JSON object, or raise ``LegacyFormatError`` saying why.
+
+    Python's ``json`` module decides what a document is. msgspec parses the bytes first, without
+    decoding them to text, about twice as fast. It gives the same objects for every document it
+    accepts: keys in order, the last duplicate wins, integers of any size. What it refuses goes
+    through ``json`` as before. Python accepts a few things msgspec does not (``NaN``,
+    ``Infinity``, unpaired surrogate escapes), and ``json`` also gives the message for a bad file.
+    """
+    try:
+        document = _decode(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
+    except (msgspec.DecodeError, RecursionError):
+        return _parse_json_text(raw)
+    if not isinstance(document, dict):
+        raise LegacyFormatError(f"JSON is {_json_kind(document)}, not an object")
+    return document
+
+
+_decode = msgspec.json.Decoder().decode
+
+
+def _parse_json_text(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise LegacyFormatError("empty file" if not raw else "file holds only whitespace")
     try:
