@@ -242,7 +242,7 @@ def _by_python_json(raw: bytes) -> Any:
         b'{"nan": NaN, "inf": Infinity}',  # Python's json only
         b'{"lone": "\\ud800"}',  # Python's json only: an unpaired surrogate escape
         b'{"big": 1e400}',  # Python's json only: infinity
-        "\ufeff{\"bom\": \"caf\u00e9 \u0645\u0648\u0642\u0639\"}".encode(),
+        '\ufeff{"bom": "caf\u00e9 \u0645\u0648\u0642\u0639"}'.encode(),
         b'\n\t {"deep": [[[[[[[[[[{"a": [1, 2.0, "3"]}]]]]]]]]]]} \r\n',
     ],
 )
