@@ -105,6 +105,26 @@ def _own_rss(pid: int) -> int:
         return 0
 
 
+def _warm(corpus: Path) -> str:
+    """Read every submission and job file, so that the step measured next reads the page cache."""
+    started = time.perf_counter()
+    warmed = 0
+    for folder in ("jobs", "submissions"):
+        for entry in os.scandir(corpus / folder):
+            with open(entry.path, "rb") as handle:
+                warmed += len(handle.read())
+    return f"{warmed / 1e6:.0f} MB read in {time.perf_counter() - started:.1f} s"
+
+
+def _cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine's cores are, next to other runs."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(20_000_000):
+        total += number
+    return time.perf_counter() - started
+
+
 def run_import(database_url: str, corpus: Path, workers: int) -> dict[str, Any]:
     command = [sys.executable, str(ROOT / "manage.py"), "import_json", str(corpus), "--no-progress"]
     command += ["--workers", str(workers)]
@@ -267,18 +287,12 @@ def main() -> None:
             f"cpus: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}"
         )
 
-        # Every measurement below reads the files from the page cache: warm it first, so the first one
-        # measured does not pay for the disk alone.
-        started = time.perf_counter()
-        warmed = 0
-        for folder in ("jobs", "submissions"):
-            for entry in os.scandir(corpus / folder):
-                with open(entry.path, "rb") as handle:
-                    warmed += len(handle.read())
-        print(f"page cache warmed: {warmed / 1e6:.0f} MB read in {time.perf_counter() - started:.1f} s")
+        print(f"machine: {_cpu_reference():.2f} s for a reference Python loop (compare runs on other machines)")
+        print(f"page cache warmed: {_warm(corpus)}")
 
-        # Each measured step starts from a checkpoint: the WAL a step leaves behind (the floor alone writes
-        # half a gigabyte) would otherwise trigger a checkpoint in the middle of the next one.
+        # Each measured step starts from a warm page cache (the kernel here may reclaim pages nobody
+        # touched for a few seconds) and from a checkpoint: the WAL a step leaves behind (the floor alone
+        # writes half a gigabyte) would otherwise trigger a checkpoint in the middle of the next one.
         _admin(admin_url, "CHECKPOINT")
         measured_floor = floor(corpus, args.workers, bench_url)
         floor_seconds = measured_floor["parse_seconds"] + measured_floor["copy_seconds"]
@@ -288,6 +302,7 @@ def main() -> None:
             f"file rows in {measured_floor['copy_seconds']:.2f} s = {floor_seconds:.2f} s ({total / floor_seconds:,.0f} files/s)"
         )
 
+        _warm(corpus)
         _admin(admin_url, "CHECKPOINT")
         first = run_import(bench_url, corpus, args.workers)
         print(
@@ -297,6 +312,7 @@ def main() -> None:
         )
         for line in first["stdout"].splitlines():
             print(f"    {line}")
+        _warm(corpus)
         _admin(admin_url, "CHECKPOINT")
         again = run_import(bench_url, corpus, args.workers)
         print(
@@ -314,6 +330,7 @@ def main() -> None:
             migrated = _manage(bench_url, "migrate", "--noinput", "-v0")
             if migrated.returncode:
                 raise SystemExit(migrated.stderr)
+            _warm(corpus)
             _admin(admin_url, "CHECKPOINT")
             loop = per_file_loop(corpus, bench_url, args.loop_limit)
             print(
