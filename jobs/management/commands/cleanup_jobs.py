@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Action, audit_record
 from submissions.importer.cleanup import cleanup_jobs, parse_duration
+from submissions.management.base import LegacyTreeCommand
 
 
-class Command(BaseCommand):
+class Command(LegacyTreeCommand):
     help = (
         "Remove finished (done or failed) jobs whose completion (else creation) is older than --older-than: "
         "rows of the jobs table and legacy job files (INJAAZ_LEGACY_DIR/jobs, the plan's hybrid option)."

@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
 from submissions.importer.archive import ArchiveError, archive_tree
-from submissions.importer.pool import WorkerDiedError
-from submissions.importer.verify import verify
+from submissions.management.base import LegacyTreeCommand
 
 
-class Command(BaseCommand):
+class Command(LegacyTreeCommand):
     help = (
         "Write a dated tar.gz of the legacy tree, read it back to check every file and hash, then remove the "
         "archived files. Refuses while verify_migration finds records missing from the database (--force "
@@ -37,10 +36,7 @@ class Command(BaseCommand):
         output = Path(options["output"])
         if output.resolve().is_relative_to(root.resolve()):
             raise CommandError("--output must be outside the tree being archived")
-        try:
-            check = verify(root, workers=max(0, options["workers"]))
-        except WorkerDiedError as error:
-            raise CommandError(f"{error}: nothing was changed; run the command again") from error
+        check = self.verify_tree(root, options["workers"])
         missing = check.missing_from_database
         if missing:
             message = (

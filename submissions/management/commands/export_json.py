@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
 from submissions.importer.export import export_tree
+from submissions.management.base import LegacyTreeCommand
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -23,7 +24,7 @@ def parse_since(value: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-class Command(BaseCommand):
+class Command(LegacyTreeCommand):
     help = (
         "Write database submissions and jobs back as legacy JSON files (submissions/<id>.json, jobs/<id>.json), "
         "so a rollback to the old app loses nothing. Files already holding the same content are left alone."

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
@@ -16,6 +16,7 @@ from submissions.importer.pipeline import DEFAULT_BATCH_SIZE, DEFAULT_SIZE_CAP, 
 from submissions.importer.pool import WorkerDiedError
 from submissions.importer.progress import Progress
 from submissions.importer.uploads import CopySummary, copy_uploads
+from submissions.management.base import LegacyTreeCommand
 
 
 def format_summary(summary: ImportSummary, *, update: bool) -> list[str]:
@@ -35,7 +36,7 @@ def format_summary(summary: ImportSummary, *, update: bool) -> list[str]:
     return lines
 
 
-class Command(BaseCommand):
+class Command(LegacyTreeCommand):
     help = (
         "Import the legacy JSON tree (submissions/, jobs/, uploads/) into the database. Idempotent and "
         "resumable: files already imported are skipped by their hash; a file whose content differs from "

@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
-from submissions.importer.pool import WorkerDiedError
-from submissions.importer.verify import format_verification, verify
+from submissions.importer.verify import format_verification
+from submissions.management.base import LegacyTreeCommand
 
 
-class Command(BaseCommand):
+class Command(LegacyTreeCommand):
     help = (
         "Compare the legacy JSON tree with the database: counts by module and status, ids present on one "
         "side only, records whose canonical content hash differs. Exit status 0 only when they match."
@@ -30,10 +30,7 @@ class Command(BaseCommand):
         root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
-        try:
-            result = verify(root, workers=max(0, options["workers"]))
-        except WorkerDiedError as error:
-            raise CommandError(f"{error}: nothing was changed; run the command again") from error
+        result = self.verify_tree(root, options["workers"])
         summary = result.as_dict()
         with transaction.atomic():
             audit_record(
