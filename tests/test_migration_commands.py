@@ -251,6 +251,8 @@ def test_tree_commands_start_without_the_report_libraries(command: str, tmp_path
     )
     assert finished.returncode == 1, finished.stderr[-2000:]
     assert "CommandError" in finished.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in finished.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in finished.stderr.splitlines() if line.startswith("import time:")
+    }
     assert "django.urls.resolvers" in imported  # the trace works
     assert {"weasyprint", "openpyxl", "jobs.views"} & imported == set()
