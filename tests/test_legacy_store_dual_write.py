@@ -99,9 +99,9 @@ def test_commit_fails_under_a_plain_atomic_block_the_file_never_appears(dual: Le
 
     import datetime as dt
 
-    assert store.sweep_staged(older_than=dt.timedelta(hours=1)) == []  # too recent to be abandoned
+    assert store.sweep_staged(older_than=dt.timedelta(hours=1)) == store.Sweep()  # too recent to be abandoned
     swept = store.sweep_staged(older_than=dt.timedelta(0))
-    assert [path.name for path in swept] == leftovers
+    assert ([path.name for path in swept.removed], swept.kept) == (leftovers, [])
     assert everything_in(dual.submissions_dir) == []
 
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -168,15 +169,33 @@ def test_cleanup_removes_finished_jobs_past_retention(tmp_path: Path) -> None:
         document.pop("completed_at", None)
         path.write_text(json.dumps(document))
     (root / "jobs" / "job_00000000beef.json").write_text('{"job_id": "job_00000000beef", "sta')
+    # What a crash leaves: a staged file (write on commit) and an atomic writer's temporary file, two
+    # hours old; a staged file of a write in flight is seconds old and stays.
+    abandoned = [
+        root / "submissions" / ".sub_00000000dead.json.x1.staged",
+        root / "jobs" / ".job_00000000dead.json.x2.tmp",
+    ]
+    in_flight = root / "submissions" / ".sub_00000000f00d.json.x3.staged"
+    # Staged for a record the database holds, and never renamed into place: maybe the only copy of
+    # what was committed, so it is kept and reported.
+    committed_id = Submission.objects.values_list("submission_id", flat=True).first()
+    unpublished = root / "submissions" / f".{committed_id}.json.x4.staged"
+    for path in [*abandoned, in_flight, unpublished]:
+        path.write_text("{}")
+    two_hours_ago = time.time() - 2 * 3600
+    for path in [*abandoned, unpublished]:
+        os.utime(path, (two_hours_ago, two_hours_ago))
 
     out, err, status = run("cleanup_jobs", older_than="7d", path=str(root), dry_run=True)
     assert status == 0
     assert out[0].startswith("Would remove finished jobs older than 7d (before ")
     assert out[0].endswith("): 2 from the database, 1 job files")
+    assert out[1] == "Would remove 2 staged or temporary files left by a crash over an hour ago"
+    assert all(path.exists() for path in abandoned)
     assert "Skipped jobs/job_00000000beef.json: truncated JSON" in err
     assert Job.objects.count() == 13 and (root / "jobs" / "job_1b616276793f.json").exists()
 
-    out, _, status = run("cleanup_jobs", older_than="7d", path=str(root))
+    out, err, status = run("cleanup_jobs", older_than="7d", path=str(root))
     assert out[0].startswith("Removed finished jobs older than 7d") and out[0].endswith(
         "2 from the database, 1 job files"
     )
@@ -185,7 +204,11 @@ def test_cleanup_removes_finished_jobs_past_retention(tmp_path: Path) -> None:
     assert not (root / "jobs" / "job_1b616276793f.json").exists()
     assert (root / "jobs" / "job_b2f4a6184254.json").exists()
     assert (root / "jobs" / "job_00000000beef.json").exists()
-    assert (AuditLog.objects.get(action="cleanup_jobs").details or {})["database"] == 2
+    assert out[1] == "Removed 2 staged or temporary files left by a crash over an hour ago"
+    assert not any(path.exists() for path in abandoned) and in_flight.exists() and unpublished.exists()
+    assert f"Kept submissions/{unpublished.name}: staged over an hour ago for a record the database holds" in err
+    details = AuditLog.objects.get(action="cleanup_jobs").details or {}
+    assert (details["database"], details["abandoned"]) == (2, 2)
 
 
 @pytest.mark.django_db

@@ -4,6 +4,8 @@ The plan's hybrid option keeps job state as JSON files "cleaned up after 7 days"
 never removed anything (FORMAT.md §6). A job is finished when its state is done or failed (an
 HVAC "done" with an error is failed); its age is its completion time, else its creation time.
 Unfinished jobs are never removed, nor files the legacy parser cannot read (they are reported).
+In the tree it also removes the hidden staged and temporary files that a crash or a failed commit
+left behind more than an hour ago (``submissions.legacy.store.sweep_staged``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from django.db.models.functions import Coalesce
 
 from jobs.models import Job
 from submissions.importer.pipeline import scan_folder
-from submissions.legacy.files import read_json_file
+from submissions.legacy.files import LegacyTree, read_json_file
 from submissions.legacy.normalize import normalize_job
 from submissions.legacy.records import LegacyFormatError
+from submissions.legacy.store import sweep_staged
 
 FINISHED = ("done", "failed")
+ABANDONED_AFTER = dt.timedelta(hours=1)  # a staged or temporary file of a live write is seconds old
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -41,6 +45,8 @@ class CleanupSummary:
     dry_run: bool
     database: int = 0
     files: int = 0
+    abandoned: int = 0  # staged and temporary files a crash left in the tree
+    kept_staged: list[str] = field(default_factory=list)  # staged files of records the database holds
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -67,4 +73,7 @@ def cleanup_jobs(*, older_than: dt.timedelta, tree: Path | None, dry_run: bool, 
                 summary.files += 1
                 if not dry_run:
                     path.unlink(missing_ok=True)
+        sweep = sweep_staged(older_than=ABANDONED_AFTER, dry_run=dry_run, tree=LegacyTree(Path(tree)))
+        summary.abandoned = len(sweep.removed)
+        summary.kept_staged = [str(path.relative_to(tree)) for path in sweep.kept]
     return summary

@@ -34,7 +34,7 @@ from typing import Any, TypeVar, overload
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from submissions.legacy.files import LegacyTree, atomic_write_bytes, dump_document, read_json_file
+from submissions.legacy.files import TEMP_SUFFIX, LegacyTree, atomic_write_bytes, dump_document, read_json_file
 from submissions.legacy.normalize import normalize_job, normalize_submission
 from submissions.legacy.records import LegacyFormatError, NormalizedJob, NormalizedSubmission
 
@@ -331,20 +331,57 @@ def storage_atomic(func: Any = None, *, using: str = DEFAULT_DB_ALIAS) -> Any:
     return _StorageAtomic(using)
 
 
-def sweep_staged(*, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False) -> list[Path]:
-    """Remove staged files older than ``older_than`` (left by a crash or a failed commit)."""
+@dataclass
+class Sweep:
+    removed: list[Path] = field(default_factory=list)
+    # Staged files of a record the database holds: the commit may have happened and the rename not
+    # (a crash, a read-only file system), so the file may be the only copy of what was committed.
+    kept: list[Path] = field(default_factory=list)
+
+
+def sweep_staged(
+    *, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False, tree: LegacyTree | None = None
+) -> Sweep:
+    """Remove staged and temporary files older than ``older_than`` that a crash or a failed commit left.
+
+    These are the hidden ``.*.tmp`` files of the atomic writer, which are never the only copy of
+    anything, and the ``.*.staged`` files of ``write_on_commit`` whose record the database does not
+    hold (its commit failed). A staged file whose record the database holds is kept and listed: rename
+    it into place or run ``export_json`` for that record (docs/LEGACY_STORE.md). A file being
+    written is seconds old. ``cleanup_jobs`` runs this on the tree it cleans.
+    """
+    from jobs.models import Job
+    from submissions.models import Submission
+
     cutoff = dt.datetime.now(dt.UTC).timestamp() - older_than.total_seconds()
-    tree = legacy_tree()
-    removed = []
-    for folder in (tree.submissions_dir, tree.jobs_dir):
+    tree = tree or legacy_tree()
+    sweep = Sweep()
+    for folder, model, key in ((tree.submissions_dir, Submission, "submission_id"), (tree.jobs_dir, Job, "job_id")):
         if not folder.is_dir():
             continue
+        staged: dict[str, Path] = {}  # record id -> staged file
         for entry in os.scandir(folder):
-            if entry.name.startswith(".") and entry.name.endswith(STAGED_SUFFIX) and entry.stat().st_mtime < cutoff:
-                if not dry_run:
-                    Path(entry.path).unlink(missing_ok=True)
-                removed.append(Path(entry.path))
-    return sorted(removed)
+            name = entry.name
+            if not (
+                name.startswith(".")
+                and name.endswith((STAGED_SUFFIX, TEMP_SUFFIX))
+                and entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_mtime < cutoff
+            ):
+                continue
+            if name.endswith(STAGED_SUFFIX):
+                staged[name[1:].split(".json.", 1)[0]] = Path(entry.path)
+            else:
+                sweep.removed.append(Path(entry.path))
+        held = set(model._default_manager.filter(**{f"{key}__in": list(staged)}).values_list(key, flat=True))
+        for record_id, path in staged.items():
+            (sweep.kept if record_id in held else sweep.removed).append(path)
+    if not dry_run:
+        for path in sweep.removed:
+            path.unlink(missing_ok=True)
+    sweep.removed.sort()
+    sweep.kept.sort()
+    return sweep
 
 
 def submission_file_write(*, submission_id: str, document: dict[str, Any]) -> StagedWrite:

@@ -18,7 +18,8 @@ from submissions.management.base import LegacyTreeCommand
 class Command(LegacyTreeCommand):
     help = (
         "Remove finished (done or failed) jobs whose completion (else creation) is older than --older-than: "
-        "rows of the jobs table and legacy job files (INJAAZ_LEGACY_DIR/jobs, the plan's hybrid option)."
+        "rows of the jobs table and legacy job files (INJAAZ_LEGACY_DIR/jobs, the plan's hybrid option). "
+        "Also removes staged and temporary files that a crash left in the tree over an hour ago."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,3 +49,10 @@ class Command(LegacyTreeCommand):
             f"{verb} finished jobs older than {options['older_than']} (before {summary.cutoff}): "
             f"{summary.database} from the database, {summary.files} job files"
         )
+        if summary.abandoned:
+            self.stdout.write(f"{verb} {summary.abandoned} staged or temporary files left by a crash over an hour ago")
+        for path in summary.kept_staged:
+            self.stderr.write(
+                f"Kept {path}: staged over an hour ago for a record the database holds, and never put in place; "
+                "rename it into place or run export_json for that record"
+            )
