@@ -346,9 +346,10 @@ def sweep_staged(
 
     These are the hidden ``.*.tmp`` files of the atomic writer, which are never the only copy of
     anything, and the ``.*.staged`` files of ``write_on_commit`` whose record the database does not
-    hold (its commit failed). A staged file whose record the database holds is kept and listed: rename
-    it into place or run ``export_json`` for that record (docs/LEGACY_STORE.md). A file being
-    written is seconds old. ``cleanup_jobs`` runs this on the tree it cleans.
+    hold (its commit failed). A staged file whose record the database holds is kept and listed. It
+    may hold a committed version that was never put in place, or an older one that a later write
+    replaced; ``export_json`` writes the record's file from the database either way
+    (docs/LEGACY_STORE.md). A file being written is seconds old. ``cleanup_jobs`` runs this on the tree it cleans.
     """
     from jobs.models import Job
     from submissions.models import Submission

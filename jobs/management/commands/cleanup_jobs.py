@@ -54,5 +54,5 @@ class Command(LegacyTreeCommand):
         for path in summary.kept_staged:
             self.stderr.write(
                 f"Kept {path}: staged over an hour ago for a record the database holds, and never put in place; "
-                "rename it into place or run export_json for that record"
+                "export_json writes that record's file from the database, after which this one can go"
             )
