@@ -252,10 +252,8 @@ def test_tree_commands_start_without_the_report_libraries(command: str, tmp_path
     """The tree commands skip Django's system checks: those import every view, and through the report
     views WeasyPrint and openpyxl (~0.8 s of start-up, most of a re-run of import_json)."""
     root = Path(__file__).resolve().parent.parent
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {
-        "DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "injaaz.settings",
-    }
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "injaaz.settings_test"
     arguments = {
         "import_json": [str(tmp_path / "missing")],
         "verify_migration": [str(tmp_path / "missing")],
