@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -125,9 +126,55 @@ def _cpu_reference() -> float:
     return time.perf_counter() - started
 
 
-def run_import(database_url: str, corpus: Path, workers: int) -> dict[str, Any]:
+def _postmaster(database_url: str) -> int | None:
+    """The PID of the PostgreSQL server's postmaster, when it runs on this machine (else ``None``)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    try:
+        with open(f"/proc/{row[0]}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])  # the backend's parent
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _postgres_cpu(postmaster: int | None) -> float | None:
+    """CPU seconds of the server: its processes alive now, and every backend that has exited (reaped
+    by the postmaster). A difference of two readings is what the server spent between them."""
+    if postmaster is None:
+        return None
+    ticks = 0
+    try:
+        with open(f"/proc/{postmaster}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        ticks += sum(int(value) for value in fields[11:15])  # its own user and system time, and its children's
+        with open(f"/proc/{postmaster}/task/{postmaster}/children") as handle:
+            children = handle.read().split()
+    except (OSError, ValueError):
+        return None
+    for child in children:
+        try:
+            with open(f"/proc/{child}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError):
+            continue  # exited meanwhile: counted by the postmaster once reaped
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_import(database_url: str, corpus: Path, workers: int, postmaster: int | None = None) -> dict[str, Any]:
+    """One ``import_json`` subprocess: wall time, peak memory, and CPU seconds of the importer with its
+    workers (they are its reaped children) and of PostgreSQL (when it runs on this machine)."""
     command = [sys.executable, str(ROOT / "manage.py"), "import_json", str(corpus), "--no-progress"]
     command += ["--workers", str(workers)]
+    python_before, postgres_before = _children_cpu(), _postgres_cpu(postmaster)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=_env(database_url), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -147,7 +194,28 @@ def run_import(database_url: str, corpus: Path, workers: int) -> dict[str, Any]:
     sampler.join()
     if process.returncode not in (0, 1):
         raise SystemExit(f"import_json failed ({process.returncode}):\n{stdout}\n{stderr}")
-    return {"seconds": elapsed, "stdout": stdout.strip(), "peak_main": peaks["main"], "peak_tree": peaks["tree"]}
+    time.sleep(0.5)  # the import's backends have exited; let the postmaster reap them
+    postgres_after = _postgres_cpu(postmaster)
+    return {
+        "seconds": elapsed,
+        "stdout": stdout.strip(),
+        "peak_main": peaks["main"],
+        "peak_tree": peaks["tree"],
+        "cpu_python": _children_cpu() - python_before,
+        "cpu_postgres": None if postgres_before is None or postgres_after is None else postgres_after - postgres_before,
+    }
+
+
+def _cpu_line(run: dict[str, Any]) -> str:
+    python, postgres = run["cpu_python"], run["cpu_postgres"]
+    if postgres is None:
+        return f"CPU: importer and its workers {python:.1f} s (PostgreSQL's not readable: not on this machine)"
+    total = python + postgres
+    return (
+        f"CPU: importer and its workers {python:.1f} s, PostgreSQL {postgres:.1f} s: {total:.1f} CPU-seconds, "
+        f"{total / run['seconds']:.2f} cores busy on average; on {os.cpu_count()} cores no schedule of that work "
+        f"takes under {total / (os.cpu_count() or 1):.1f} s"
+    )
 
 
 def floor(corpus: Path, workers: int, database_url: str) -> dict[str, Any]:
@@ -302,9 +370,10 @@ def main() -> None:
             f"file rows in {measured_floor['copy_seconds']:.2f} s = {floor_seconds:.2f} s ({total / floor_seconds:,.0f} files/s)"
         )
 
+        postmaster = _postmaster(bench_url)
         _warm(corpus)
         _admin(admin_url, "CHECKPOINT")
-        first = run_import(bench_url, corpus, args.workers)
+        first = run_import(bench_url, corpus, args.workers, postmaster)
         print(
             f"import_json: {total} files in {first['seconds']:.2f} s ({total / first['seconds']:,.0f} files/s, "
             f"{subs / first['seconds']:,.0f} submissions/s); peak memory {first['peak_main'] / 2**20:.0f} MB "
@@ -312,13 +381,15 @@ def main() -> None:
         )
         for line in first["stdout"].splitlines():
             print(f"    {line}")
+        print(f"    {_cpu_line(first)}")
         _warm(corpus)
         _admin(admin_url, "CHECKPOINT")
-        again = run_import(bench_url, corpus, args.workers)
+        again = run_import(bench_url, corpus, args.workers, postmaster)
         print(
             f"re-run: {again['seconds']:.2f} s ({total / again['seconds']:,.0f} files/s); peak memory "
             f"{again['peak_tree'] / 2**20:.0f} MB (importer + workers)"
         )
+        print(f"    {_cpu_line(again)}")
 
         loop = None
         if not args.skip_loop:

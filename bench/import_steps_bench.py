@@ -2,7 +2,7 @@
 """What PostgreSQL spends per submission on the importer's direct path, statement by statement.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/injaaz .venv/bin/python bench/import_steps_bench.py \\
-        [-n 20000] [--corpus DIR] [--without-secondary-indexes]
+        [-n 20000] [--corpus DIR] [--without-secondary-indexes] [--drop-index NAME ...]
 
 Creates its own database ``<DATABASE_URL's name>_import_steps`` beside the one ``DATABASE_URL``
 names (dropped at the end), migrates it, parses the first ``-n`` submission files of a corpus (and
@@ -10,7 +10,10 @@ stages every job file) in this process, then writes them in batches of 1,000 thr
 ``submissions.importer.direct.copy_new`` on one connection, one transaction per batch, timing each
 statement from the client and the commit (where the deferred foreign keys are checked). Prints
 microseconds per submission for each. ``--without-secondary-indexes`` first drops the indexes of
-``submissions`` that are neither its primary key nor unique, to show what they cost.
+``submissions`` that are neither its primary key nor unique, and ``--drop-index NAME`` (repeatable)
+the indexes named, to show what they cost. Last, the same ``form_data`` documents alone are copied
+into a table of one ``text`` column and into one of one ``jsonb`` column: what turning the text into
+``jsonb`` costs.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20_000, help="submission files to write (default 20000)")
     parser.add_argument("--corpus", type=Path, help="an existing legacy tree (default: generate one)")
     parser.add_argument("--without-secondary-indexes", action="store_true")
+    parser.add_argument("--drop-index", action="append", default=[], metavar="NAME", help="drop this index first")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -125,6 +129,8 @@ def main() -> None:
         with psycopg.connect(bench_url, autocommit=True) as connection, connection.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
             direct.session_setup(cursor)
+            for index in args.drop_index:
+                cursor.execute(f'DROP INDEX "{index}"')
             if args.without_secondary_indexes:
                 cursor.execute(
                     "SELECT indexrelid::regclass::text FROM pg_index "
@@ -149,14 +155,33 @@ def main() -> None:
                 totals["commit (deferred foreign-key checks)"] += time.perf_counter() - committing
             elapsed = time.perf_counter() - started
 
+            # form_data alone: the worker's last field of each row (already in COPY text format).
+            documents = b"".join(item.copy_row.split(b"\t", 11)[11] for batch in batches for item in batch)
+            form_data: dict[str, float] = {}
+            for column in ("text", "jsonb"):
+                cursor.execute("DROP TABLE IF EXISTS bench_form_data")
+                cursor.execute(f"CREATE TABLE bench_form_data (form_data {column})")
+                cursor.execute("CHECKPOINT")
+                copied = time.perf_counter()
+                with connection.transaction(), cursor.copy("COPY bench_form_data FROM STDIN") as copy:
+                    copy.write(documents)
+                form_data[column] = time.perf_counter() - copied
+            cursor.execute("DROP TABLE bench_form_data")
+
+        dropped = (["the secondary indexes of submissions"] if args.without_secondary_indexes else []) + args.drop_index
+        without = f" (without {', '.join(dropped)})" if dropped else ""
         print(
-            f"{written} submissions in {len(batches)} batches"
-            f"{' (submissions without its secondary indexes)' if args.without_secondary_indexes else ''}; "
+            f"{written} submissions in {len(batches)} batches{without}; "
             f"microseconds per submission, timed from the client:"
         )
         for label, seconds in sorted(totals.items(), key=lambda item: -item[1]):
             print(f"  {seconds / written * 1e6:7.1f}  {label}")
         print(f"  {elapsed / written * 1e6:7.1f}  in all (the rest: building the rows in Python)")
+        text, jsonb = (form_data[column] / written * 1e6 for column in ("text", "jsonb"))
+        print(
+            f"form_data alone, COPY into a one-column table: as text {text:.1f}, as jsonb {jsonb:.1f} "
+            f"microseconds per submission (turning the text into jsonb: {jsonb - text:.1f})"
+        )
     finally:
         if not args.corpus:
             shutil.rmtree(corpus, ignore_errors=True)
