@@ -173,6 +173,7 @@ def test_cleanup_removes_finished_jobs_past_retention(tmp_path: Path) -> None:
     # hours old; a staged file of a write in flight is seconds old and stays.
     abandoned = [
         root / "submissions" / ".sub_00000000dead.json.x1.staged",
+        root / "submissions" / ".sub_00000000dead.json.x5.staged",  # a second failed commit of the same record
         root / "jobs" / ".job_00000000dead.json.x2.tmp",
     ]
     in_flight = root / "submissions" / ".sub_00000000f00d.json.x3.staged"
@@ -190,7 +191,7 @@ def test_cleanup_removes_finished_jobs_past_retention(tmp_path: Path) -> None:
     assert status == 0
     assert out[0].startswith("Would remove finished jobs older than 7d (before ")
     assert out[0].endswith("): 2 from the database, 1 job files")
-    assert out[1] == "Would remove 2 staged or temporary files left by a crash over an hour ago"
+    assert out[1] == "Would remove 3 staged or temporary files left by a crash over an hour ago"
     assert all(path.exists() for path in abandoned)
     assert "Skipped jobs/job_00000000beef.json: truncated JSON" in err
     assert Job.objects.count() == 13 and (root / "jobs" / "job_1b616276793f.json").exists()
@@ -204,11 +205,11 @@ def test_cleanup_removes_finished_jobs_past_retention(tmp_path: Path) -> None:
     assert not (root / "jobs" / "job_1b616276793f.json").exists()
     assert (root / "jobs" / "job_b2f4a6184254.json").exists()
     assert (root / "jobs" / "job_00000000beef.json").exists()
-    assert out[1] == "Removed 2 staged or temporary files left by a crash over an hour ago"
+    assert out[1] == "Removed 3 staged or temporary files left by a crash over an hour ago"
     assert not any(path.exists() for path in abandoned) and in_flight.exists() and unpublished.exists()
     assert f"Kept submissions/{unpublished.name}: staged over an hour ago for a record the database holds" in err
     details = AuditLog.objects.get(action="cleanup_jobs").details or {}
-    assert (details["database"], details["abandoned"]) == (2, 2)
+    assert (details["database"], details["abandoned"]) == (2, 3)
 
 
 @pytest.mark.django_db

@@ -207,7 +207,7 @@ class StagedWrite:
 
 def stage_bytes(final: Path, data: bytes) -> StagedWrite:
     """Write ``data`` durably next to ``final`` under a hidden name (not ``*.json``)."""
-    staged = final.with_name(f".{final.name}.{secrets.token_hex(4)}{STAGED_SUFFIX}")
+    staged = final.with_name(f".{final.name}.{secrets.token_hex(4)}{STAGED_SUFFIX}")  # see staged_for
     atomic_write_bytes(staged, data)
     return StagedWrite(final=final, staged=staged)
 
@@ -339,6 +339,11 @@ class Sweep:
     kept: list[Path] = field(default_factory=list)
 
 
+def staged_for(name: str) -> str:
+    """The final file name a staged file's name stands for (``stage_bytes``): ``.<final>.<token>.staged``."""
+    return name[1:].removesuffix(STAGED_SUFFIX).rsplit(".", 1)[0]
+
+
 def sweep_staged(
     *, older_than: dt.timedelta = dt.timedelta(hours=1), dry_run: bool = False, tree: LegacyTree | None = None
 ) -> Sweep:
@@ -360,7 +365,7 @@ def sweep_staged(
     for folder, model, key in ((tree.submissions_dir, Submission, "submission_id"), (tree.jobs_dir, Job, "job_id")):
         if not folder.is_dir():
             continue
-        staged: dict[str, Path] = {}  # record id -> staged file
+        staged: dict[str, list[Path]] = {}  # record id -> its staged files (a failed commit each)
         for entry in os.scandir(folder):
             name = entry.name
             if not (
@@ -371,12 +376,12 @@ def sweep_staged(
             ):
                 continue
             if name.endswith(STAGED_SUFFIX):
-                staged[name[1:].split(".json.", 1)[0]] = Path(entry.path)
+                staged.setdefault(staged_for(name).removesuffix(".json"), []).append(Path(entry.path))
             else:
                 sweep.removed.append(Path(entry.path))
         held = set(model._default_manager.filter(**{f"{key}__in": list(staged)}).values_list(key, flat=True))
-        for record_id, path in staged.items():
-            (sweep.kept if record_id in held else sweep.removed).append(path)
+        for record_id, paths in staged.items():
+            (sweep.kept if record_id in held else sweep.removed).extend(paths)
     if not dry_run:
         for path in sweep.removed:
             path.unlink(missing_ok=True)
