@@ -91,6 +91,9 @@ def describe_json_error(text: str, error: json.JSONDecodeError) -> str:
     return f"invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
 
 
+_decode = msgspec.json.Decoder().decode
+
+
 def parse_json_bytes(raw: bytes) -> dict[str, Any]:
     """Parse a legacy file's bytes into a JSON object, or raise ``LegacyFormatError`` saying why.
 
@@ -107,9 +110,6 @@ def parse_json_bytes(raw: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise LegacyFormatError(f"JSON is {_json_kind(document)}, not an object")
     return document
-
-
-_decode = msgspec.json.Decoder().decode
 
 
 def _parse_json_text(raw: bytes) -> dict[str, Any]:
