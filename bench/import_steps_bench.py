@@ -156,7 +156,7 @@ def main() -> None:
             elapsed = time.perf_counter() - started
 
             # form_data alone: the worker's last field of each row (already in COPY text format).
-            documents = b"".join(item.copy_row.split(b"\t", 11)[11] for batch in batches for item in batch)
+            documents = b"".join(item.copy_row.split(b"\t", 12)[12] for batch in batches for item in batch)
             form_data: dict[str, float] = {}
             for column in ("text", "jsonb"):
                 cursor.execute("DROP TABLE IF EXISTS bench_form_data")

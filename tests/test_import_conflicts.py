@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,75 @@ def test_rows_the_database_refuses_are_reported_and_the_rest_imported(tmp_path: 
         assert out[0] == "Submissions: 3 total, 2 imported, 0 already present, 0 conflicts, 1 failed"
         reason = json.loads(report.read_text())["reason"]
         assert reason == "the database refused it: not valid JSON (Out of range float values are not JSON compliant)"
+
+
+# --- The quick check: size and settled modification time ------------------------------------------
+
+
+def rewrite_keeping_size_and_time(path: Path, old: bytes, new: bytes) -> None:
+    """Change the bytes but not the size, then put the modification time back (as ``touch -r`` could)."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_bytes(path.read_bytes().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.mark.django_db
+def test_rerun_does_not_read_files_whose_size_and_time_match_the_ledger(tmp_path: Path) -> None:
+    root = sample_tree(tmp_path)  # copied with their times: older than the settling delay
+    import_tree(root)
+    path = root / "submissions" / f"{HVAC}.json"
+    ledger = ImportLedgerEntry.objects.get(path=f"submissions/{HVAC}.json")
+    assert (ledger.size, ledger.mtime_ns) == (path.stat().st_size, path.stat().st_mtime_ns)
+    assert not ImportLedgerEntry.objects.filter(mtime_ns__isnull=True).exists()
+    rewrite_keeping_size_and_time(path, b'"site_name": "Tower A"', b'"site_name": "Tower B"')
+    present = [
+        "Submissions: 13 total, 0 imported, 13 already present, 0 conflicts, 0 failed",
+        "Jobs: 13 total, 0 imported, 13 already present, 0 conflicts, 0 failed, 0 orphans",
+        "By module: civil 4, cleaning 4, hvac_mep 5",
+        "Every file is in the database.",
+    ]
+    # The file is not read: like rsync's quick check, a change that keeps both size and time goes unseen...
+    assert import_tree(root) == (present, "", 0)
+    assert import_tree(root, dry_run=True)[0][1:4] == present[:3]
+    # ...until --rehash reads every file.
+    out, _, status = import_tree(root, rehash=True)
+    assert out[0] == "Submissions: 13 total, 0 imported, 12 already present, 1 conflicts, 0 failed"
+    assert status == 1
+
+
+@pytest.mark.django_db
+def test_a_file_with_a_new_time_is_read_again_and_its_time_kept(tmp_path: Path) -> None:
+    root = sample_tree(tmp_path)
+    import_tree(root)
+    path = root / "submissions" / f"{HVAC}.json"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(hour_ago, hour_ago))  # touched (or copied without its times): same bytes
+    out, _, status = import_tree(root)
+    assert (out[0], status) == ("Submissions: 13 total, 0 imported, 13 already present, 0 conflicts, 0 failed", 0)
+    assert ImportLedgerEntry.objects.get(path=f"submissions/{HVAC}.json").mtime_ns == hour_ago
+    # A change that keeps the size but not the time is read, and is a conflict.
+    rewrite_keeping_size_and_time(path, b'"site_name": "Tower A"', b'"site_name": "Tower B"')
+    os.utime(path, ns=(hour_ago + 10**9, hour_ago + 10**9))
+    out, _, status = import_tree(root)
+    assert (out[0], status) == ("Submissions: 13 total, 0 imported, 12 already present, 1 conflicts, 0 failed", 1)
+    # --update takes it, and the ledger keeps the new time: the next run does not read it.
+    out, _, status = import_tree(root, update=True)
+    assert (out[0], status) == (
+        "Submissions: 13 total, 0 imported, 12 already present, 1 updated, 0 conflicts, 0 failed",
+        0,
+    )
+    assert ImportLedgerEntry.objects.get(path=f"submissions/{HVAC}.json").mtime_ns == hour_ago + 10**9
+
+
+@pytest.mark.django_db
+def test_a_file_written_just_before_it_is_read_keeps_no_time(tmp_path: Path) -> None:
+    root = sample_tree(tmp_path)
+    path = root / "submissions" / f"{HVAC}.json"
+    path.write_bytes(path.read_bytes())  # its time is now: a change in the same clock tick would keep it
+    import_tree(root)
+    assert ImportLedgerEntry.objects.get(path=f"submissions/{HVAC}.json").mtime_ns is None
+    # So the next run reads it, and sees a change that kept both size and time.
+    rewrite_keeping_size_and_time(path, b'"site_name": "Tower A"', b'"site_name": "Tower B"')
+    out, _, status = import_tree(root)
+    assert (out[0], status) == ("Submissions: 13 total, 0 imported, 12 already present, 1 conflicts, 0 failed", 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -111,14 +112,26 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     result = process_chunk("submission", [("submissions/sub_000000000001.json", None)], config)
     [parsed] = result.parsed
     fields = parsed.copy_row.decode().rstrip("\n").split("\t")
-    assert len(fields) == 12
+    assert len(fields) == 13
     assert fields[5] == "Tab\\there\\\\n"  # COPY text escapes: tab, backslash
     assert "\n" not in parsed.copy_row.decode().rstrip("\n")
     unescape = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
-    assert re.sub(r"\\(.)", lambda match: unescape[match.group(1)], fields[11]) == raw
+    assert re.sub(r"\\(.)", lambda match: unescape[match.group(1)], fields[12]) == raw
+    # Written just now: its modification time is not kept for the quick check (a change within the
+    # same clock tick would keep it).
+    assert fields[11] == "\\N" and parsed.mtime_ns is None
     # The ledger's hash for these bytes: the same file is then not even parsed.
     again = process_chunk("submission", [("submissions/sub_000000000001.json", parsed.file_hash)], config)
     assert again.unchanged == ["submissions/sub_000000000001.json"] and not again.parsed
+    assert again.fingerprints == []
+    # An hour old: the time is settled, so it goes into the row, and an unchanged file reports it.
+    path = root / "submissions" / "sub_000000000001.json"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(hour_ago, hour_ago))
+    [settled] = process_chunk("submission", [("submissions/sub_000000000001.json", None)], config).parsed
+    assert settled.copy_row.split(b"\t")[11] == str(hour_ago).encode() and settled.mtime_ns == hour_ago
+    again = process_chunk("submission", [("submissions/sub_000000000001.json", parsed.file_hash)], config)
+    assert again.fingerprints == [("submissions/sub_000000000001.json", hour_ago)]
     big = process_chunk("submission", [("submissions/sub_000000000001.json", None)], WorkerConfig(str(root), 10, True))
     assert big.problems == [
         ("submissions/sub_000000000001.json", f"file is {len(raw)} bytes, over the 10-byte size cap")

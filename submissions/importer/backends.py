@@ -56,7 +56,10 @@ from submissions.models import Submission, UploadedFile
 LOCK_KEY = 0x494E4A41  # "INJA": one import_json at a time per database
 KEPT = ("imported", "present", "updated")  # outcomes after which the database agrees with the file
 
-LedgerRow = tuple[str, str, str, str, str, int, str]  # path, kind, record id, module, hash, size, outcome
+# path, kind, record id, module, hash, size, settled mtime (ns), outcome
+LedgerRow = tuple[str, str, str, str, str, int, int | None, str]
+# What the ledger holds for a path: the bytes' hash, the module, the size and the settled mtime (ns).
+LedgerEntry = tuple[str, str, int, int | None]
 
 
 class ImportBusyError(RuntimeError):
@@ -73,7 +76,9 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
-    def ledger_lookup(self, paths: list[str]) -> dict[str, tuple[str, str]]: ...
+    def ledger_lookup(self, paths: list[str]) -> dict[str, LedgerEntry]: ...
+
+    def refresh_fingerprints(self, fingerprints: list[tuple[str, int]]) -> None: ...
 
     def stage_jobs(self, jobs: list[ParsedJob]) -> list[Outcome]: ...
 
@@ -90,7 +95,7 @@ _TEMP_TABLES = f"""
 CREATE TEMP TABLE IF NOT EXISTS _imp_sub (
     path text, file_hash text, size bigint, submission_id text, module text, site_name text,
     visit_date date, doc_created_at timestamptz, file_mtime timestamptz, ip text, changed boolean,
-    form_data jsonb, outcome text, db_id integer, created_at timestamptz
+    mtime_ns bigint, form_data jsonb, outcome text, db_id integer, created_at timestamptz
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS _imp_files (
     submission_id text, position integer, url text, public_id text, file_type text,
@@ -101,7 +106,7 @@ CREATE TEMP TABLE IF NOT EXISTS _imp_bjobs (LIKE {STAGED_JOBS}, outcome text) ON
 
 _SUB_COLUMNS = (
     "path, file_hash, size, submission_id, module, site_name, visit_date, doc_created_at, file_mtime, ip, "
-    "changed, form_data"
+    "changed, mtime_ns, form_data"
 )
 _FILE_COLUMNS = "submission_id, position, url, public_id, file_type, original_filename, file_size"
 
@@ -222,11 +227,11 @@ UPDATE _imp_bjobs b SET outcome = 'updated' FROM changed WHERE b.job_id = change
 
 _LEDGER = (
     """
-INSERT INTO legacy_import_ledger (path, kind, record_id, module, content_hash, size, outcome, imported_at)
-SELECT path, 'submission', submission_id, module, file_hash, size, outcome, now()
+INSERT INTO legacy_import_ledger (path, kind, record_id, module, content_hash, size, mtime_ns, outcome, imported_at)
+SELECT path, 'submission', submission_id, module, file_hash, size, mtime_ns, outcome, now()
 FROM _imp_sub WHERE outcome IN ('imported', 'present', 'updated')
 UNION ALL
-SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, outcome, now()
+SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, mtime_ns, outcome, now()
 FROM _imp_bjobs WHERE outcome IN ('imported', 'present', 'updated')
 """
     + LEDGER_UPSERT
@@ -271,7 +276,7 @@ class PostgresBackend:
         transaction (theirs would not see this one's staged jobs, and this one could not roll theirs back)."""
         return not connection.in_atomic_block
 
-    def ledger_lookup(self, paths: list[str]) -> dict[str, tuple[str, str]]:
+    def ledger_lookup(self, paths: list[str]) -> dict[str, LedgerEntry]:
         if not paths:
             return {}
         # Chunks are contiguous runs of the sorted scan: one index range scan, then keep the chunk's own
@@ -279,10 +284,23 @@ class PostgresBackend:
         wanted = set(paths)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT path, content_hash, module FROM legacy_import_ledger WHERE path >= %s AND path <= %s",
+                "SELECT path, content_hash, module, size, mtime_ns FROM legacy_import_ledger "
+                "WHERE path >= %s AND path <= %s",
                 [min(paths), max(paths)],
             )
-            return {path: (digest, module) for path, digest, module in cursor.fetchall() if path in wanted}
+            return {row[0]: row[1:] for row in cursor.fetchall() if row[0] in wanted}
+
+    def refresh_fingerprints(self, fingerprints: list[tuple[str, int]]) -> None:
+        """Record the settled mtimes of files re-read and found unchanged (a cache: its own commit)."""
+        if not fingerprints:
+            return
+        paths, mtimes = zip(*fingerprints, strict=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE legacy_import_ledger l SET mtime_ns = f.mtime_ns "
+                "FROM unnest(%s::text[], %s::bigint[]) AS f(path, mtime_ns) WHERE l.path = f.path",
+                [list(paths), list(mtimes)],
+            )
 
     def stage_jobs(self, jobs: list[ParsedJob]) -> list[Outcome]:
         """Stage job rows; a row ``COPY`` refuses (e.g. a NUL byte) is dropped and returned as failed."""
@@ -414,14 +432,21 @@ class OrmBackend:
     def close(self) -> None:
         pass
 
-    def ledger_lookup(self, paths: list[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
+    def ledger_lookup(self, paths: list[str]) -> dict[str, LedgerEntry]:
+        found: dict[str, LedgerEntry] = {}
         for start in range(0, len(paths), 500):
             rows = ImportLedgerEntry.objects.filter(path__in=paths[start : start + 500]).values_list(
-                "path", "content_hash", "module"
+                "path", "content_hash", "module", "size", "mtime_ns"
             )
-            found.update({path: (digest, module) for path, digest, module in rows})
+            found.update({row[0]: row[1:] for row in rows})
         return found
+
+    def refresh_fingerprints(self, fingerprints: list[tuple[str, int]]) -> None:
+        if self.dry_run or not fingerprints:
+            return
+        with transaction.atomic():
+            for path, mtime_ns in fingerprints:
+                ImportLedgerEntry.objects.filter(path=path).update(mtime_ns=mtime_ns)
 
     def stage_jobs(self, jobs: list[ParsedJob]) -> list[Outcome]:
         for job in jobs:
@@ -545,6 +570,7 @@ class OrmBackend:
                     o.module,
                     by_path[o.path].file_hash,
                     by_path[o.path].size,
+                    by_path[o.path].mtime_ns,
                     o.outcome,
                 )
                 for o in outcomes
@@ -602,7 +628,9 @@ class OrmBackend:
             del self.jobs[job.job_id]
             outcomes.append(Outcome("job", job.path, job.job_id, outcome, job.module or "", job.changed))
             if outcome in KEPT:
-                ledger.append((job.path, "job", job.job_id, job.module or "", job.file_hash, job.size, outcome))
+                ledger.append(
+                    (job.path, "job", job.job_id, job.module or "", job.file_hash, job.size, job.mtime_ns, outcome)
+                )
         if not self.dry_run:
             Job.objects.bulk_create(new_jobs)
             self._ledger(ledger)
@@ -621,14 +649,15 @@ class OrmBackend:
                     module=module,
                     content_hash=digest,
                     size=size,
+                    mtime_ns=mtime_ns,
                     outcome=outcome,
                     imported_at=now,
                 )
-                for path, kind, record_id, module, digest, size, outcome in rows
+                for path, kind, record_id, module, digest, size, mtime_ns, outcome in rows
             ],
             update_conflicts=True,
             unique_fields=["path"],
-            update_fields=["kind", "record_id", "module", "content_hash", "size", "outcome", "imported_at"],
+            update_fields=["kind", "record_id", "module", "content_hash", "size", "mtime_ns", "outcome", "imported_at"],
         )
 
     def finish_jobs(self) -> list[Outcome]:

@@ -35,23 +35,24 @@ JOB_TO_SUBMISSION_STATUS = {"done": "completed", "failed": "failed", "started": 
 STAGED_JOBS = "legacy_import_staged_jobs"
 JOB_COLUMNS = (
     "path, file_hash, size, job_id, submission_id, module, status, progress, excel_url, pdf_url, "
-    "error_message, created_at, completed_at, file_mtime, changed"
+    "error_message, created_at, completed_at, file_mtime, changed, mtime_ns"
 )
+# Created afresh by each run: one left by a killed run of an older version may lack a column.
 STAGED_JOBS_TABLE = f"""
-CREATE UNLOGGED TABLE IF NOT EXISTS {STAGED_JOBS} (
+DROP TABLE IF EXISTS {STAGED_JOBS};
+CREATE UNLOGGED TABLE {STAGED_JOBS} (
     path text, file_hash text, size bigint, job_id text, submission_id text, module text, status text,
     progress integer, excel_url text, pdf_url text, error_message text, created_at timestamptz,
-    completed_at timestamptz, file_mtime timestamptz, changed boolean
+    completed_at timestamptz, file_mtime timestamptz, changed boolean, mtime_ns bigint
 );
-CREATE INDEX IF NOT EXISTS {STAGED_JOBS}_submission ON {STAGED_JOBS} (submission_id);
-TRUNCATE {STAGED_JOBS};
+CREATE INDEX {STAGED_JOBS}_submission ON {STAGED_JOBS} (submission_id);
 """
 
-LEDGER_COLUMNS = "path, kind, record_id, module, content_hash, size, outcome, imported_at"
+LEDGER_COLUMNS = "path, kind, record_id, module, content_hash, size, mtime_ns, outcome, imported_at"
 LEDGER_UPSERT = """
 ON CONFLICT (path) DO UPDATE SET kind = EXCLUDED.kind, record_id = EXCLUDED.record_id, module = EXCLUDED.module,
-    content_hash = EXCLUDED.content_hash, size = EXCLUDED.size, outcome = EXCLUDED.outcome,
-    imported_at = EXCLUDED.imported_at
+    content_hash = EXCLUDED.content_hash, size = EXCLUDED.size, mtime_ns = EXCLUDED.mtime_ns,
+    outcome = EXCLUDED.outcome, imported_at = EXCLUDED.imported_at
 """
 _SUBMISSION_COLUMNS = (
     "id, submission_id, module, status, site_name, visit_date, created_at, updated_at, submitted_by_ip, form_data"
@@ -83,7 +84,7 @@ WITH taken AS (
     ORDER BY t.job_id
 ), ledgered AS (
     INSERT INTO legacy_import_ledger ({LEDGER_COLUMNS})
-    SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, 'imported', now() FROM taken
+    SELECT path, 'job', job_id, COALESCE(module, ''), file_hash, size, mtime_ns, 'imported', now() FROM taken
     {{upsert}}
 )
 SELECT submission_id, path, job_id, module, status, created_at::text, changed,
@@ -168,8 +169,8 @@ def copy_new(
     outcomes: list[Outcome] = []
     for row_id, item in zip(row_ids, submissions, strict=True):
         # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip,
-        # changed, form (see worker.parse_submission).
-        fields = item.copy_row.split(b"\t", 11)
+        # changed, mtime_ns, form (see worker.parse_submission).
+        fields = item.copy_row.split(b"\t", 12)
         job = best.get(item.submission_id)
         module_text = job[0] if job and job[0] else item.module
         module = module_text.encode()
@@ -179,7 +180,7 @@ def copy_new(
             created = job[2].encode() if job and job[2] else fields[8]
         number = str(row_id).encode()
         rows.append(
-            b"\t".join((number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[11]))
+            b"\t".join((number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[12]))
         )
         if item.copy_files:
             head = number + b"\t"
@@ -187,7 +188,10 @@ def copy_new(
             for line in item.copy_files.splitlines():
                 files.append(head + line.split(b"\t", 2)[2] + tail)  # url, public id, type, name, size
         ledger.append(
-            b"\t".join((fields[0], b"submission", fields[3], module, fields[1], fields[2], b"imported", now)) + b"\n"
+            b"\t".join(
+                (fields[0], b"submission", fields[3], module, fields[1], fields[2], fields[11], b"imported", now)
+            )
+            + b"\n"
         )
         outcomes.append(Outcome("submission", item.path, item.submission_id, "imported", module_text, False))
     with cursor.copy(f"COPY submissions ({_SUBMISSION_COLUMNS}) FROM STDIN") as copy:

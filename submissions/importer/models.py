@@ -4,6 +4,8 @@
   its bytes. A re-run skips files whose hash is unchanged without parsing them; a file whose
   hash changed is a conflict unless ``--update``. Rows are written in the same transaction as
   the records they describe, so a killed run resumes exactly where its last batch committed.
+  ``mtime_ns`` is a cache, as in rsync's quick check: a file whose size and modification time
+  both still match is not even read again (``import_json --rehash`` reads every file).
 - ``LegacyUploadCopy``: a local upload or an embedded data-URL signature that
   ``import_json --copy-uploads`` copied into the configured storage, and where it went.
 """
@@ -33,6 +35,14 @@ class ImportLedgerEntry(models.Model):
     module = models.CharField(max_length=50, blank=True, default="", db_default="")
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the file's bytes")
     size = models.BigIntegerField()
+    mtime_ns = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The file's modification time (ns) when it was read, if it was then already two seconds old "
+            "(a later change cannot share it); empty otherwise: the file is read and hashed again"
+        ),
+    )
     outcome = models.CharField(max_length=20, choices=LedgerOutcome.choices)
     imported_at = models.DateTimeField(default=timezone.now, db_default=Now())
 

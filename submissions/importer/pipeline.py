@@ -11,7 +11,9 @@ Order of work:
 2. ``submissions/`` in batches, one transaction each: submissions, their file rows, their jobs
    and the ledger rows for all of them.
 3. Jobs left over are linked to submissions already in the database; the rest are orphans.
-A file whose bytes the ledger already holds is counted "already present" without being parsed.
+A file whose bytes the ledger already holds is counted "already present" without being parsed; one
+whose size and settled modification time still match the ledger's is not even read (the quick check,
+as rsync's; ``rehash`` reads every file).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class ImportOptions:
     dry_run: bool = False
     size_cap: int = DEFAULT_SIZE_CAP
     backend: str = "auto"  # auto / postgres / orm
+    rehash: bool = False  # read and hash every file, even those the quick check would skip
 
 
 @dataclass
@@ -132,13 +135,51 @@ def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str
     return good, problems
 
 
-def _chunks(backend: Backend, paths: list[str], size: int, modules: dict[str, str]) -> Iterator[Chunk]:
-    """Chunks of (path, ledger hash); ``modules`` gets the ledger's module of each known path."""
+def _unmodified(root: Path, path: str, size: int, mtime_ns: int | None) -> bool:
+    """The quick check: the file still has the size and the settled modification time the ledger holds."""
+    if mtime_ns is None:
+        return False
+    try:
+        stat = os.stat(f"{root}/{path}")
+    except OSError:
+        return False  # read it: the worker reports why it cannot
+    return stat.st_mtime_ns == mtime_ns and stat.st_size == size
+
+
+def _chunks(
+    backend: Backend,
+    root: Path | None,
+    paths: list[str],
+    size: int,
+    known_paths: dict[str, tuple[str, int | None]],
+    skipped: Callable[[list[str]], None],
+) -> Iterator[Chunk]:
+    """Chunks of (path, ledger hash) for the workers to read.
+
+    ``known_paths`` gets the ledger's module and mtime of each known path sent; paths the quick
+    check finds unmodified are not sent but handed to ``skipped`` as their ledger modules (no quick
+    check when ``root`` is ``None``).
+    """
     for start in range(0, len(paths), size):
         chunk = paths[start : start + size]
         known = backend.ledger_lookup(chunk)
-        modules.update((path, module) for path, (_, module) in known.items())
-        yield [(path, known[path][0] if path in known else None) for path in chunk]
+        entries: list[tuple[str, str | None]] = []
+        unmodified: list[str] = []
+        for path in chunk:
+            entry = known.get(path)
+            if entry is None:
+                entries.append((path, None))
+                continue
+            digest, module, file_size, mtime_ns = entry
+            if root is not None and _unmodified(root, path, file_size, mtime_ns):
+                unmodified.append(module)
+            else:
+                known_paths[path] = (module, mtime_ns)
+                entries.append((path, digest))
+        if unmodified:
+            skipped(unmodified)
+        if entries:
+            yield entries
 
 
 def _connection_params() -> dict[str, object]:
@@ -231,6 +272,19 @@ def _run(
                 "orphan",
             )
 
+    def skipped(kind: str) -> Callable[[list[str]], None]:
+        counts = summary.submissions if kind == "submission" else summary.jobs
+
+        def count(modules: list[str]) -> None:
+            nonlocal done
+            counts.present += len(modules)
+            if kind == "submission":
+                summary.by_module.update(modules)
+            done += len(modules)
+            progress(done, total)
+
+        return count
+
     def absorb(kind: str, chunk: Chunk, result: ChunkResult) -> list[ParsedJob | ParsedSubmission]:
         nonlocal done
         counts = summary.submissions if kind == "submission" else summary.jobs
@@ -239,9 +293,13 @@ def _run(
             report(path, reason, "failed")
         counts.present += len(result.unchanged)
         if kind == "submission":
-            summary.by_module.update(ledger_modules[path] for path in result.unchanged)
+            summary.by_module.update(known_paths[path][0] for path in result.unchanged)
+        # Unchanged files the quick check could not skip: their new settled mtime, for the next run.
+        backend.refresh_fingerprints(
+            [(path, mtime_ns) for path, mtime_ns in result.fingerprints if known_paths[path][1] != mtime_ns]
+        )
         for path, _ in chunk:
-            ledger_modules.pop(path, None)
+            known_paths.pop(path, None)
         summary.warnings += len(result.warnings)
         for path, warning in result.warnings:
             report(path, f"warning: {warning}", "warning")
@@ -256,13 +314,14 @@ def _run(
         done += len(chunk)
         return result.parsed
 
-    ledger_modules: dict[str, str] = {}  # paths of the chunks in flight -> the ledger's module
+    known_paths: dict[str, tuple[str, int | None]] = {}  # chunks in flight: path -> the ledger's module, mtime
+    quick_root = None if options.rehash else root
     backend.open()
     try:
         # Worker processes stage job files and write batches of new submissions themselves when they
         # can (``direct``); the rest come back here to be written or merged.
         writes = bool(pool.workers and backend.workers_write)
-        job_chunks = _chunks(backend, job_paths, options.batch_size, ledger_modules)
+        job_chunks = _chunks(backend, quick_root, job_paths, options.batch_size, known_paths, skipped("job"))
         for chunk, result in pool.imap("job", job_chunks, args=(Write(False) if writes else None,)):
             backend.staged_changed_jobs = backend.staged_changed_jobs or result.staged_changed
             staged = [item for item in absorb("job", chunk, result) if isinstance(item, ParsedJob)]
@@ -272,7 +331,7 @@ def _run(
             progress(done, total)
         backend.jobs_staged()
         write = Write(backend.staged_changed_jobs) if writes else None
-        sub_chunks = _chunks(backend, sub_paths, options.batch_size, ledger_modules)
+        sub_chunks = _chunks(backend, quick_root, sub_paths, options.batch_size, known_paths, skipped("submission"))
         for chunk, result in pool.imap("submission", sub_chunks, args=(write,)):
             parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
             if parsed:

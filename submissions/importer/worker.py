@@ -1,8 +1,9 @@
 """What the importer's worker processes do: read, hash, parse and normalise one chunk of files.
 
 A worker gets paths (and the hash the ledger holds for each, if any) and returns, per file,
-"unchanged" (same bytes as the ledger says were imported: not even parsed), a problem (path and
-reason), or a parsed record ready for the database: PostgreSQL gets rows already formatted for
+"unchanged" (same bytes as the ledger says were imported: not even parsed; with the file's settled
+modification time, for the ledger's quick check), a problem (path and reason), or a parsed record
+ready for the database: PostgreSQL gets rows already formatted for
 ``COPY ... FROM STDIN`` (text format) so the main process only streams bytes; SQLite gets
 Python values for ``bulk_create``.
 
@@ -19,6 +20,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -34,6 +36,10 @@ from submissions.legacy.records import LegacyFormatError
 
 SITE_NAME_MAX = 200
 MODULES = ("hvac_mep", "civil", "cleaning")
+# A modification time the ledger keeps for the quick check must be older than this when the file is
+# read: a change made later gets a later time, even on file systems whose clock ticks coarsely (the
+# "racy clean" problem git solves the same way). A younger file is hashed again on the next run.
+SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class ParsedSubmission:
     ip: str
     changed: bool  # the ledger holds another hash for this path
     warnings: list[str]
+    mtime_ns: int | None = None  # settled modification time, for the ledger (``settled_mtime``)
     copy_row: bytes = b""
     copy_files: bytes = b""
     document: dict[str, Any] | None = None
@@ -92,6 +99,7 @@ class ParsedJob:
     completed_at: dt.datetime | None
     file_mtime: dt.datetime
     changed: bool
+    mtime_ns: int | None = None
     copy_row: bytes = b""
 
     def __reduce__(self) -> tuple[type[ParsedJob], tuple[Any, ...]]:
@@ -116,6 +124,15 @@ class ChunkResult:
     written: list[Outcome] = field(default_factory=list)
     tally: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     staged_changed: bool = False  # the worker staged a job file the ledger holds with another hash
+    # Unchanged files whose settled modification time the ledger lacks (touched, or copied without
+    # their times): (path, mtime_ns), so the next run's quick check skips them.
+    fingerprints: list[tuple[str, int]] = field(default_factory=list)
+
+
+class Unchanged(NamedTuple):
+    """A file whose bytes are the ones the ledger says were imported."""
+
+    mtime_ns: int | None
 
 
 _config: WorkerConfig | None = None
@@ -156,7 +173,7 @@ def _escape(value: str) -> str:
 # --- Reading ----------------------------------------------------------------------------------
 
 
-def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, dt.datetime]:
+def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, os.stat_result]:
     # os.open/os.read rather than open(): no file object, a few microseconds less per file.
     try:
         descriptor = os.open(f"{root}/{relpath}", os.O_RDONLY | os.O_CLOEXEC)
@@ -177,7 +194,13 @@ def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, dt.datetime]:
         os.close(descriptor)
     if len(raw) > size_cap:
         raise LegacyFormatError(f"file grew over the {size_cap}-byte size cap while being read")
-    return raw, dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC)
+    return raw, stat
+
+
+def settled_mtime(stat: os.stat_result) -> int | None:
+    """The file's modification time in ns if it is at least ``SETTLED_NS`` old, else ``None``."""
+    mtime_ns = stat.st_mtime_ns
+    return mtime_ns if time.time_ns() - mtime_ns >= SETTLED_NS else None
 
 
 def _escape_document(raw: bytes) -> bytes:
@@ -197,21 +220,26 @@ def _escape_document(raw: bytes) -> bytes:
 
 def _read_if_changed(
     root: Path, relpath: str, known_hash: str | None, config: WorkerConfig
-) -> tuple[bytes, dt.datetime, str, dict[str, Any], str] | None:
-    """(bytes, mtime, hash, document, stem) of a file, or ``None`` when its hash is the imported one."""
-    raw, mtime = _read(root, relpath, config.size_cap)
+) -> tuple[bytes, dt.datetime, int | None, str, dict[str, Any], str] | Unchanged:
+    """(bytes, mtime, settled mtime in ns, hash, document, stem) of a file, or ``Unchanged`` when its
+    hash is the imported one."""
+    raw, stat = _read(root, relpath, config.size_cap)
     file_hash = hashlib.sha256(raw).hexdigest()
     if known_hash == file_hash:
-        return None
-    return raw, mtime, file_hash, parse_json_bytes(raw), relpath.rsplit("/", 1)[-1].removesuffix(".json")
+        return Unchanged(settled_mtime(stat))
+    mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC)
+    stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
+    return raw, mtime, settled_mtime(stat), file_hash, parse_json_bytes(raw), stem
 
 
-def parse_submission(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedSubmission | None:
-    """``None`` when the file is unchanged since it was imported; raises ``LegacyFormatError``."""
+def parse_submission(
+    root: Path, relpath: str, known_hash: str | None, config: WorkerConfig
+) -> ParsedSubmission | Unchanged:
+    """``Unchanged`` when the file's bytes are the ones imported; raises ``LegacyFormatError``."""
     changed = _read_if_changed(root, relpath, known_hash, config)
-    if changed is None:
-        return None
-    raw, mtime, file_hash, document, stem = changed
+    if isinstance(changed, Unchanged):
+        return changed
+    raw, mtime, mtime_ns, file_hash, document, stem = changed
     record = normalize_submission(document, stem=stem, content=False)  # the rows need no fields or items
     warnings = list(record.warnings)
     site_name = record.site_name
@@ -233,6 +261,7 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
         ip=record.submitted_by_ip,
         changed=known_hash is not None,
         warnings=warnings,
+        mtime_ns=mtime_ns,
     )
     if config.copy_format:
         parsed.copy_row = (
@@ -249,6 +278,7 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
                     mtime.isoformat(),
                     _escape(record.submitted_by_ip),
                     "f" if known_hash is None else "t",
+                    _NULL if mtime_ns is None else str(mtime_ns),
                     "",
                 )
             ).encode("utf-8", "surrogatepass")
@@ -267,11 +297,11 @@ def parse_submission(root: Path, relpath: str, known_hash: str | None, config: W
     return parsed
 
 
-def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedJob | None:
+def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerConfig) -> ParsedJob | Unchanged:
     changed = _read_if_changed(root, relpath, known_hash, config)
-    if changed is None:
-        return None
-    raw, mtime, file_hash, document, stem = changed
+    if isinstance(changed, Unchanged):
+        return changed
+    raw, mtime, mtime_ns, file_hash, document, stem = changed
     job = normalize_job(document, stem=stem)
     parsed = ParsedJob(
         path=relpath,
@@ -289,6 +319,7 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
         completed_at=job.completed_at,
         file_mtime=mtime,
         changed=known_hash is not None,
+        mtime_ns=mtime_ns,
     )
     if config.copy_format:
         parsed.copy_row = (
@@ -309,6 +340,7 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
                     job.completed_at.isoformat() if job.completed_at else _NULL,
                     mtime.isoformat(),
                     "f" if known_hash is None else "t",
+                    _NULL if mtime_ns is None else str(mtime_ns),
                 )
             ).encode("utf-8", "surrogatepass")
             + b"\n"
@@ -343,8 +375,10 @@ def process_chunk(
         except Exception as error:  # noqa: BLE001 - one odd file must not stop the run
             result.problems.append((relpath, f"unexpected error: {type(error).__name__}: {error}"))
             continue
-        if parsed is None:
+        if isinstance(parsed, Unchanged):
             result.unchanged.append(relpath)
+            if parsed.mtime_ns is not None:
+                result.fingerprints.append((relpath, parsed.mtime_ns))
         else:
             result.parsed.append(parsed)
             if isinstance(parsed, ParsedSubmission):
@@ -379,7 +413,7 @@ def digest_chunk(kind: str, entries: list[tuple[str, str | None]], config: Worke
     for relpath, _ in entries:
         stem = relpath.rsplit("/", 1)[-1].removesuffix(".json")
         try:
-            raw, _mtime = _read(root, relpath, config.size_cap)
+            raw, _stat = _read(root, relpath, config.size_cap)
             document = parse_json_bytes(raw)
             if kind == "submission":
                 record = normalize_submission(document, stem=stem)

@@ -50,6 +50,14 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--update", action="store_true", help="overwrite records whose file content changed")
         parser.add_argument("--report", type=Path, metavar="FILE", help="write one JSON line per problem file")
         parser.add_argument(
+            "--rehash",
+            action="store_true",
+            help=(
+                "read and hash every file; by default a file whose size and modification time match the "
+                "ledger's is counted already present without being read"
+            ),
+        )
+        parser.add_argument(
             "--copy-uploads",
             action="store_true",
             help="copy local uploads and data-URL signatures into the configured storage and point their rows there",
@@ -74,6 +82,7 @@ class Command(LegacyTreeCommand):
             update=options["update"],
             dry_run=options["dry_run"],
             size_cap=options["max_file_size"],
+            rehash=options["rehash"],
         )
         report_path = Path(options["report"]) if options["report"] else None
         report: TextIO | None = report_path.open("w", encoding="utf-8") if report_path else None
