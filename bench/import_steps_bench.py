@@ -111,6 +111,7 @@ def main() -> None:
 
         from submissions.importer import direct
         from submissions.importer.corpus import make_corpus
+        from submissions.importer.pool import Chunk
         from submissions.importer.worker import WorkerConfig, process_chunk
 
         if not (corpus / "submissions").is_dir():
@@ -120,9 +121,7 @@ def main() -> None:
         jobs = sorted(os.listdir(corpus / "jobs"))
         batches = []
         for start in range(0, len(subs), BATCH):
-            chunk: list[tuple[str, str | None]] = [
-                (f"submissions/{name}", None) for name in subs[start : start + BATCH]
-            ]
+            chunk: Chunk = [(f"submissions/{name}", None) for name in subs[start : start + BATCH]]
             batches.append(sorted(process_chunk("submission", chunk, config).parsed, key=lambda s: s.submission_id))
         written = sum(len(batch) for batch in batches)
 

@@ -121,7 +121,9 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     # same clock tick would keep it).
     assert fields[11] == "\\N" and parsed.mtime_ns is None
     # The ledger's hash for these bytes: the same file is then not even parsed.
-    again = process_chunk("submission", [("submissions/sub_000000000001.json", parsed.file_hash)], config)
+    again = process_chunk(
+        "submission", [("submissions/sub_000000000001.json", (parsed.file_hash, parsed.size, None))], config
+    )
     assert again.unchanged == ["submissions/sub_000000000001.json"] and not again.parsed
     assert again.fingerprints == []
     # An hour old: the time is settled, so it goes into the row, and an unchanged file reports it.
@@ -130,8 +132,20 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     os.utime(path, ns=(hour_ago, hour_ago))
     [settled] = process_chunk("submission", [("submissions/sub_000000000001.json", None)], config).parsed
     assert settled.copy_row.split(b"\t")[11] == str(hour_ago).encode() and settled.mtime_ns == hour_ago
-    again = process_chunk("submission", [("submissions/sub_000000000001.json", parsed.file_hash)], config)
+    again = process_chunk(
+        "submission", [("submissions/sub_000000000001.json", (parsed.file_hash, parsed.size, None))], config
+    )
     assert again.fingerprints == [("submissions/sub_000000000001.json", hour_ago)]
+    # Given that size and time, the quick check does not read the file: a change keeping both goes unseen...
+    known = (parsed.file_hash, path.stat().st_size, hour_ago)
+    path.write_bytes(path.read_bytes().replace(b"line", b"LINE"))
+    os.utime(path, ns=(hour_ago, hour_ago))
+    quick = process_chunk("submission", [("submissions/sub_000000000001.json", known)], config)
+    assert quick.unchanged == ["submissions/sub_000000000001.json"] and not quick.parsed and not quick.fingerprints
+    # ...and without the time (--rehash) the file is read and found changed.
+    known = (parsed.file_hash, path.stat().st_size, None)
+    [changed] = process_chunk("submission", [("submissions/sub_000000000001.json", known)], config).parsed
+    assert changed.changed and changed.file_hash != parsed.file_hash
     big = process_chunk("submission", [("submissions/sub_000000000001.json", None)], WorkerConfig(str(root), 10, True))
     assert big.problems == [
         ("submissions/sub_000000000001.json", f"file is {len(raw)} bytes, over the 10-byte size cap")

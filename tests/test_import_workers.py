@@ -18,6 +18,7 @@ from jobs.models import Job
 from submissions.importer.corpus import add_bad_files, make_corpus
 from submissions.importer.direct import STAGED_JOBS, STAGED_JOBS_TABLE, close_worker_connection
 from submissions.importer.pipeline import _connection_params
+from submissions.importer.pool import Chunk
 from submissions.importer.worker import WorkerConfig, Write, process_chunk
 from submissions.models import ImportLedgerEntry, Submission, UploadedFile
 from tests.import_helpers import import_tree, sample_tree, snapshot
@@ -90,7 +91,7 @@ def test_a_worker_writes_a_parsed_batch_on_its_own_connection(tmp_path: Path) ->
         cursor.execute(STAGED_JOBS_TABLE)
     try:
         config = WorkerConfig(root=str(made.root), size_cap=SIZE_CAP, copy_format=True, database=_connection_params())
-        entries: list[tuple[str, str | None]] = [(f"submissions/{sid}.json", None) for sid in sorted(made.submissions)]
+        entries: Chunk = [(f"submissions/{sid}.json", None) for sid in sorted(made.submissions)]
 
         result = process_chunk("submission", entries, config, Write(upsert_jobs=False))
 

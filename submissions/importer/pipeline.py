@@ -135,51 +135,24 @@ def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str
     return good, problems
 
 
-def _unmodified(root: Path, path: str, size: int, mtime_ns: int | None) -> bool:
-    """The quick check: the file still has the size and the settled modification time the ledger holds."""
-    if mtime_ns is None:
-        return False
-    try:
-        stat = os.stat(f"{root}/{path}")
-    except OSError:
-        return False  # read it: the worker reports why it cannot
-    return stat.st_mtime_ns == mtime_ns and stat.st_size == size
-
-
 def _chunks(
-    backend: Backend,
-    root: Path | None,
-    paths: list[str],
-    size: int,
-    known_paths: dict[str, tuple[str, int | None]],
-    skipped: Callable[[list[str]], None],
+    backend: Backend, paths: list[str], size: int, known_paths: dict[str, tuple[str, int | None]], *, rehash: bool
 ) -> Iterator[Chunk]:
-    """Chunks of (path, ledger hash) for the workers to read.
-
-    ``known_paths`` gets the ledger's module and mtime of each known path sent; paths the quick
-    check finds unmodified are not sent but handed to ``skipped`` as their ledger modules (no quick
-    check when ``root`` is ``None``).
-    """
+    """Chunks of (path, what the ledger knows of it) for the workers; ``known_paths`` gets the
+    ledger's module and mtime of each known path. ``rehash``: no mtimes, so no quick check."""
     for start in range(0, len(paths), size):
         chunk = paths[start : start + size]
         known = backend.ledger_lookup(chunk)
-        entries: list[tuple[str, str | None]] = []
-        unmodified: list[str] = []
+        entries: Chunk = []
         for path in chunk:
             entry = known.get(path)
             if entry is None:
                 entries.append((path, None))
-                continue
-            digest, module, file_size, mtime_ns = entry
-            if root is not None and _unmodified(root, path, file_size, mtime_ns):
-                unmodified.append(module)
             else:
+                digest, module, file_size, mtime_ns = entry
                 known_paths[path] = (module, mtime_ns)
-                entries.append((path, digest))
-        if unmodified:
-            skipped(unmodified)
-        if entries:
-            yield entries
+                entries.append((path, (digest, file_size, None if rehash else mtime_ns)))
+        yield entries
 
 
 def _connection_params() -> dict[str, object]:
@@ -272,19 +245,6 @@ def _run(
                 "orphan",
             )
 
-    def skipped(kind: str) -> Callable[[list[str]], None]:
-        counts = summary.submissions if kind == "submission" else summary.jobs
-
-        def count(modules: list[str]) -> None:
-            nonlocal done
-            counts.present += len(modules)
-            if kind == "submission":
-                summary.by_module.update(modules)
-            done += len(modules)
-            progress(done, total)
-
-        return count
-
     def absorb(kind: str, chunk: Chunk, result: ChunkResult) -> list[ParsedJob | ParsedSubmission]:
         nonlocal done
         counts = summary.submissions if kind == "submission" else summary.jobs
@@ -315,13 +275,12 @@ def _run(
         return result.parsed
 
     known_paths: dict[str, tuple[str, int | None]] = {}  # chunks in flight: path -> the ledger's module, mtime
-    quick_root = None if options.rehash else root
     backend.open()
     try:
         # Worker processes stage job files and write batches of new submissions themselves when they
         # can (``direct``); the rest come back here to be written or merged.
         writes = bool(pool.workers and backend.workers_write)
-        job_chunks = _chunks(backend, quick_root, job_paths, options.batch_size, known_paths, skipped("job"))
+        job_chunks = _chunks(backend, job_paths, options.batch_size, known_paths, rehash=options.rehash)
         for chunk, result in pool.imap("job", job_chunks, args=(Write(False) if writes else None,)):
             backend.staged_changed_jobs = backend.staged_changed_jobs or result.staged_changed
             staged = [item for item in absorb("job", chunk, result) if isinstance(item, ParsedJob)]
@@ -331,7 +290,7 @@ def _run(
             progress(done, total)
         backend.jobs_staged()
         write = Write(backend.staged_changed_jobs) if writes else None
-        sub_chunks = _chunks(backend, quick_root, sub_paths, options.batch_size, known_paths, skipped("submission"))
+        sub_chunks = _chunks(backend, sub_paths, options.batch_size, known_paths, rehash=options.rehash)
         for chunk, result in pool.imap("submission", sub_chunks, args=(write,)):
             parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
             if parsed:

@@ -22,7 +22,8 @@ from typing import Any
 
 from submissions.importer.worker import ChunkResult, WorkerConfig, init_worker, process_chunk
 
-Chunk = list[tuple[str, str | None]]
+# (path, what the ledger holds of the file: its bytes' hash, size and settled mtime in ns; or None)
+Chunk = list[tuple[str, tuple[str, int, int | None] | None]]
 
 
 class WorkerDiedError(RuntimeError):

@@ -1,8 +1,8 @@
 """What the importer's worker processes do: read, hash, parse and normalise one chunk of files.
 
-A worker gets paths (and the hash the ledger holds for each, if any) and returns, per file,
-"unchanged" (same bytes as the ledger says were imported: not even parsed; with the file's settled
-modification time, for the ledger's quick check), a problem (path and reason), or a parsed record
+A worker gets paths (and what the ledger holds for each, if anything: the bytes' hash, the size and
+the settled modification time) and returns, per file, "unchanged" (size and time as the ledger has
+them: not even read; or the same bytes: not parsed), a problem (path and reason), or a parsed record
 ready for the database: PostgreSQL gets rows already formatted for
 ``COPY ... FROM STDIN`` (text format) so the main process only streams bytes; SQLite gets
 Python values for ``bulk_create``.
@@ -197,6 +197,15 @@ def _read(root: Path, relpath: str, size_cap: int) -> tuple[bytes, os.stat_resul
     return raw, stat
 
 
+def unmodified(root: Path, relpath: str, size: int, mtime_ns: int) -> bool:
+    """The quick check: the file still has the size and the settled modification time the ledger holds."""
+    try:
+        stat = os.stat(f"{root}/{relpath}")
+    except OSError:
+        return False  # read it: that reports why it cannot be
+    return stat.st_mtime_ns == mtime_ns and stat.st_size == size
+
+
 def settled_mtime(stat: os.stat_result) -> int | None:
     """The file's modification time in ns if it is at least ``SETTLED_NS`` old, else ``None``."""
     mtime_ns = stat.st_mtime_ns
@@ -351,10 +360,13 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
 _QUIET = ("imported", "present", "updated")  # outcomes of written files the importer only counts
 
 
+Known = tuple[str, int, int | None]  # what the ledger holds of a file: bytes' hash, size, settled mtime (ns)
+
+
 def process_chunk(
-    kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None, write: Write | None = None
+    kind: str, entries: list[tuple[str, Known | None]], config: WorkerConfig | None = None, write: Write | None = None
 ) -> ChunkResult:
-    """Parse one chunk of ``(relative path, ledger hash or None)``; never raises for a bad file.
+    """Parse one chunk of ``(relative path, what the ledger holds or None)``; never raises for a bad file.
 
     With ``write`` (and ``config.database``), the worker also writes, on its own connection: a chunk
     of job files into the run's staging table, and a chunk of submissions all new to the ledger
@@ -366,9 +378,12 @@ def process_chunk(
     root = Path(config.root)
     parse = parse_submission if kind == "submission" else parse_job
     result = ChunkResult()
-    for relpath, known_hash in entries:
+    for relpath, known in entries:
+        if known is not None and known[2] is not None and unmodified(root, relpath, known[1], known[2]):
+            result.unchanged.append(relpath)
+            continue
         try:
-            parsed = parse(root, relpath, known_hash, config)
+            parsed = parse(root, relpath, None if known is None else known[0], config)
         except LegacyFormatError as error:
             result.problems.append((relpath, str(error)))
             continue
@@ -400,7 +415,7 @@ def process_chunk(
     return result
 
 
-def digest_chunk(kind: str, entries: list[tuple[str, str | None]], config: WorkerConfig | None = None) -> ChunkResult:
+def digest_chunk(kind: str, entries: list[tuple[str, Known | None]], config: WorkerConfig | None = None) -> ChunkResult:
     """``verify_migration``'s per-file work: ids and content hashes (``ChunkResult.parsed`` holds tuples).
 
     A submission gives ``(id, module of its shape, canonical content hash)``; a job gives
