@@ -14,7 +14,7 @@ from submissions.importer.canonical import canonical_json, content_hash, text_co
 from submissions.importer.cleanup import parse_duration
 from submissions.importer.pipeline import scan_folder
 from submissions.importer.refs import cloudinary_public_id, data_url_size, embedded_marker, file_refs
-from submissions.importer.worker import WorkerConfig, process_chunk
+from submissions.importer.worker import Known, WorkerConfig, process_chunk
 from submissions.legacy.records import NormalizedSubmission, PhotoRef, SignatureRef
 
 
@@ -137,7 +137,7 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     )
     assert again.fingerprints == [("submissions/sub_000000000001.json", hour_ago)]
     # Given that size and time, the quick check does not read the file: a change keeping both goes unseen...
-    known = (parsed.file_hash, path.stat().st_size, hour_ago)
+    known: Known = (parsed.file_hash, path.stat().st_size, hour_ago)
     path.write_bytes(path.read_bytes().replace(b"line", b"LINE"))
     os.utime(path, ns=(hour_ago, hour_ago))
     quick = process_chunk("submission", [("submissions/sub_000000000001.json", known)], config)

@@ -20,10 +20,9 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any
 
-from submissions.importer.worker import ChunkResult, WorkerConfig, init_worker, process_chunk
+from submissions.importer.worker import ChunkResult, Known, WorkerConfig, init_worker, process_chunk
 
-# (path, what the ledger holds of the file: its bytes' hash, size and settled mtime in ns; or None)
-Chunk = list[tuple[str, tuple[str, int, int | None] | None]]
+Chunk = list[tuple[str, Known | None]]  # (path, what the ledger holds of the file, or None)
 
 
 class WorkerDiedError(RuntimeError):
