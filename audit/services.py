@@ -19,6 +19,7 @@ class Action:
     SUBMIT_FORM = "submit_form"
     GENERATE_REPORT = "generate_report"
     DOWNLOAD_FILE = "download_file"
+    UPLOAD_FILE = "upload_file"
     LOGIN = "login"
     LOGOUT = "logout"
     LOGIN_FAILED = "login_failed"

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.urls import reverse
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from audit.services import Action, audit_record
 from injaaz.storages import CloudinaryStorage
 from submissions.models import FileType, UploadedFile
 
@@ -245,7 +246,7 @@ def image_store(*, data: bytes, file_type: str, original_filename: str = "", upl
 
 
 def photo_upload(*, actor: Any, data: bytes, original_filename: str = "") -> UploadedFile:
-    """Store one photo for ``actor``'s next submission: the file, then its pending row.
+    """Store one photo for ``actor``'s next submission: the file, then its pending row and its audit entry.
 
     If the row cannot be written the stored file is removed again.
     """
@@ -254,6 +255,12 @@ def photo_upload(*, actor: Any, data: bytes, original_filename: str = "") -> Upl
         with transaction.atomic():
             row.full_clean(exclude=["submission", "uploaded_by"])
             row.save()
+            audit_record(
+                actor=actor,
+                action=Action.UPLOAD_FILE,
+                resource=row,
+                details={"file_type": row.file_type, "storage_name": row.storage_name, "size": row.file_size},
+            )
     except BaseException:
         stored_files_discard([row.storage_name])
         raise

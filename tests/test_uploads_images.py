@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from PIL import ExifTags, Image
 
+from audit.models import AuditLog
 from submissions.models import UploadedFile
 from submissions.uploads import UploadRejectedError, image_prepare
 from tests.inspection_helpers import gps_exif, image_bytes
@@ -60,6 +61,10 @@ def test_real_images_are_accepted_under_a_generated_name(client_in: Client, fmt:
     assert stored.is_file() and stored.stat().st_size == row.file_size
     assert Image.open(stored).format == fmt
     assert answer["url"] == f"/files/{row.storage_name}"
+    entry = AuditLog.objects.get(action="upload_file")
+    assert (entry.user, entry.resource_type, entry.resource_id) == (row.uploaded_by, "uploadedfile", row.pk)
+    assert entry.details == {"file_type": "photo", "storage_name": row.storage_name, "size": row.file_size}
+    assert row.uploaded_by is not None
 
 
 def test_a_text_file_named_jpg_is_refused(client_in: Client) -> None:
@@ -70,6 +75,7 @@ def test_a_text_file_named_jpg_is_refused(client_in: Client) -> None:
         "error": "The file is not an image (only JPEG, PNG and WebP photos are accepted).",
     }
     assert UploadedFile.objects.count() == 0
+    assert not AuditLog.objects.filter(action="upload_file").exists()
 
 
 def test_a_12_mb_photo_is_refused(client_in: Client) -> None:
