@@ -360,10 +360,15 @@ def _submission_status(submission: Submission, status: str) -> None:
 # --- Reaping ---------------------------------------------------------------------------------
 
 
+class WorkerLostError(RuntimeError):
+    """What a task row a dead worker left ``RUNNING`` is marked failed with when its job is reaped."""
+
+
 @dataclass
 class ReapResult:
     requeued: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    tasks_failed: int = 0  # task rows of reaped jobs left RUNNING by a dead worker, now FAILED
 
     @property
     def total(self) -> int:
@@ -376,13 +381,29 @@ def _last_activity(job: Job) -> dt.datetime:
     return job.queued_at or job.started_at or job.created_at
 
 
+def _abandoned_tasks_fail(job: Job, message: str) -> int:
+    """Mark the job's task rows that a dead worker left ``RUNNING`` as failed (django_tasks_db's
+    table; other backends keep no such rows), so the task list says what happened to them."""
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs.tasks import generate_reports
+
+    rows = list(
+        DBTaskResult.objects.running().filter(task_path=generate_reports.module_path, args_kwargs__args__0=job.job_id)
+    )
+    for row in rows:
+        row.set_failed(WorkerLostError(message))
+    return len(rows)
+
+
 def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False) -> ReapResult:
     """Re-queue or fail jobs nobody is working on.
 
     A job ``running`` for longer than ``stale_after`` (``INJAAZ_JOB_STALE_SECONDS``) was left by a
     worker that died; a job ``started`` and untouched that long was lost before a worker took it
     (or was never queued: the old app's jobs stayed ``started`` forever). Either is queued again
-    while it has attempts left, and failed with a message saying why otherwise.
+    while it has attempts left, and failed with a message saying why otherwise. The task rows its
+    dead worker left ``RUNNING`` are marked failed (``WorkerLostError``).
     """
     if stale_after is None:
         stale_after = dt.timedelta(seconds=settings.INJAAZ_JOB_STALE_SECONDS)
@@ -398,6 +419,9 @@ def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False)
             result.requeued.append(job.job_id)
             if not dry_run:
                 attempt = job.attempts + 1
+                result.tasks_failed += _abandoned_tasks_fail(
+                    job, f"The worker stopped while running attempt {job.attempts}; the job was queued again."
+                )
                 store.update(job, status=JobStatus.STARTED, progress=0, attempts=attempt, queued_at=now)
                 _enqueue_on_commit(job.job_id, attempt=attempt)
             continue
@@ -415,5 +439,6 @@ def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False)
                 f"No worker picked this job up ({job.attempts} attempts, {minutes} min each). "
                 "Check that a worker is running, then regenerate the reports."
             )
+        result.tasks_failed += _abandoned_tasks_fail(job, message)
         _fail(job, job.attempts, message, submission=job_submission(job))
     return result

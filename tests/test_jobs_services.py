@@ -25,6 +25,7 @@ from jobs.services import (
     retry_delay_seconds,
 )
 from jobs.store import job_store
+from jobs.tasks import generate_reports
 from submissions.models import Submission
 from submissions.services import submission_create
 from tests.jobs_support import cleaning_document, hvac_document
@@ -225,6 +226,12 @@ def test_the_reaper_requeues_or_fails_stale_jobs_and_leaves_live_ones(
     _stale(jobs["lost_in_queue"], status="started", attempts=3)
     _stale(jobs["never_queued_legacy"], status="started", attempts=0)
     Job.objects.filter(pk=jobs["live"].pk).update(status="running", started_at=timezone.now())
+    # The task rows their workers claimed (django_tasks_db's own claim): one dead, one alive.
+    claimed = {}
+    for name, attempt in (("exhausted", 3), ("live", 1)):
+        queued = generate_reports.enqueue(jobs[name].job_id, attempt)
+        claimed[name] = DBTaskResult.objects.get(id=queued.id)
+        claimed[name].claim(f"worker-{name}")
 
     out = call_command_output("reap_jobs", "--dry-run", "--stale-after", "600")
     assert out.splitlines()[-1] == ("Dry run: 4 stale jobs (untouched for 600 s): 2 would re-queue, 2 would fail.")
@@ -232,7 +239,9 @@ def test_the_reaper_requeues_or_fails_stale_jobs_and_leaves_live_ones(
 
     with django_capture_on_commit_callbacks(execute=True):
         out = call_command_output("reap_jobs", "--stale-after", "600")
-    assert out.splitlines()[-1] == "4 stale jobs (untouched for 600 s): 2 re-queued, 2 failed."
+    assert out.splitlines()[-1] == (
+        "4 stale jobs (untouched for 600 s): 2 re-queued, 2 failed. 1 task row a dead worker left running marked failed."
+    )
     for job in jobs.values():
         job.refresh_from_db()
     assert (jobs["dead_worker"].status, jobs["dead_worker"].attempts, jobs["dead_worker"].progress) == ("started", 2, 0)
@@ -241,6 +250,14 @@ def test_the_reaper_requeues_or_fails_stale_jobs_and_leaves_live_ones(
     assert jobs["exhausted"].error_message.startswith("The worker stopped while generating the reports (3 attempts")
     assert jobs["lost_in_queue"].error_message.startswith("No worker picked this job up (3 attempts")
     assert jobs["live"].status == "running"
+    for task in claimed.values():
+        task.refresh_from_db()
+    assert (claimed["exhausted"].status, claimed["exhausted"].exception_class_path) == (
+        "FAILED",
+        "jobs.services.WorkerLostError",
+    )
+    assert "The worker stopped while generating the reports (3 attempts" in claimed["exhausted"].traceback
+    assert claimed["live"].status == "RUNNING"
     requeued = {tuple(task.args_kwargs["args"]) for task in queued_tasks()}
     assert {(jobs["dead_worker"].job_id, 2), (jobs["never_queued_legacy"].job_id, 1)} <= requeued
     # A second pass finds nothing: the re-queued jobs were touched just now.

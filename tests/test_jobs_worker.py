@@ -190,6 +190,11 @@ def test_a_job_whose_worker_was_killed_is_reaped_and_finished_by_another_worker(
     job = job_of(submission.submission_id)
     assert (job.attempts, job.progress) == (2, 100)
     assert default_storage.exists(f"reports/{job.job_id}/{job.pdf_url.rsplit('/', 1)[1]}")
+    # The dead worker's task row says so, instead of staying RUNNING forever.
+    first, second = DBTaskResult.objects.filter(task_path="jobs.tasks.generate_reports").order_by("enqueued_at")
+    assert (first.status, first.exception_class_path) == ("FAILED", "jobs.services.WorkerLostError")
+    assert "The worker stopped while running attempt 1" in first.traceback
+    assert (second.status, second.args_kwargs["args"]) == ("SUCCESSFUL", [job.job_id, 2])
 
 
 def test_two_workers_share_the_queue_and_run_each_job_once(

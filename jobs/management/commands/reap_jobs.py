@@ -52,6 +52,9 @@ class Command(BaseCommand):
             f"{prefix}{result.total} stale job{'s' if result.total != 1 else ''} (untouched for {seconds} s): "
             f"{len(result.requeued)} {verb_requeue}, {len(result.failed)} {verb_fail}."
         )
+        if result.tasks_failed:
+            rows = f"{result.tasks_failed} task row{'s' if result.tasks_failed != 1 else ''}"
+            summary += f" {rows} a dead worker left running marked failed."
         self.stdout.write(
             self.style.SUCCESS(summary) if result.total == 0 or not result.failed else self.style.WARNING(summary)
         )
