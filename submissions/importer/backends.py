@@ -444,9 +444,11 @@ class OrmBackend:
     def refresh_fingerprints(self, fingerprints: list[tuple[str, int]]) -> None:
         if self.dry_run or not fingerprints:
             return
-        with transaction.atomic():
-            for path, mtime_ns in fingerprints:
-                ImportLedgerEntry.objects.filter(path=path).update(mtime_ns=mtime_ns)
+        mtimes = dict(fingerprints)
+        rows = list(ImportLedgerEntry.objects.filter(path__in=list(mtimes)).only("pk", "path"))
+        for row in rows:
+            row.mtime_ns = mtimes[row.path]
+        ImportLedgerEntry.objects.bulk_update(rows, ["mtime_ns"], batch_size=500)
 
     def stage_jobs(self, jobs: list[ParsedJob]) -> list[Outcome]:
         for job in jobs:

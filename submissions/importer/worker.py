@@ -124,8 +124,9 @@ class ChunkResult:
     written: list[Outcome] = field(default_factory=list)
     tally: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     staged_changed: bool = False  # the worker staged a job file the ledger holds with another hash
-    # Unchanged files whose settled modification time the ledger lacks (touched, or copied without
-    # their times): (path, mtime_ns), so the next run's quick check skips them.
+    # Files read and found unchanged, with their settled modification time: (path, mtime_ns). The
+    # importer records the times that differ from the ledger's (a file touched, or copied without its
+    # times), so the next run's quick check skips those files.
     fingerprints: list[tuple[str, int]] = field(default_factory=list)
 
 
