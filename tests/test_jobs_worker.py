@@ -157,6 +157,11 @@ def test_transient_storage_errors_are_retried_by_the_worker_with_backoff(
     )
     start_worker("--reap-interval", "0", env={"INJAAZ_REPORT_RETRY_BASE_SECONDS": "1"})
     wait_for(lambda: job_of(submission.submission_id).status == "done", what="the job to be done after two retries")
+    # The worker marks its task row finished just after the job's own row: wait for all three.
+    wait_for(
+        lambda: DBTaskResult.objects.filter(task_path="jobs.tasks.generate_reports", status="SUCCESSFUL").count() == 3,
+        what="the three attempts' task rows to be finished",
+    )
     job = job_of(submission.submission_id)
     assert (job.attempts, job.progress, job.error_message) == (3, 100, "")
     assert (control / "fail_saves").read_text() == "0"
@@ -187,6 +192,11 @@ def test_a_job_whose_worker_was_killed_is_reaped_and_finished_by_another_worker(
     # A new worker reaps it (stale after 1 s here) and runs it again.
     start_worker("--reap-interval", "0.5", env={"INJAAZ_JOB_STALE_SECONDS": "1"})
     wait_for(lambda: job_of(submission.submission_id).status == "done", what="the reaped job to be done")
+    # The worker marks its task row finished just after the job's own row: wait for both.
+    wait_for(
+        lambda: DBTaskResult.objects.filter(task_path="jobs.tasks.generate_reports", status="SUCCESSFUL").exists(),
+        what="the second attempt's task row to be finished",
+    )
     job = job_of(submission.submission_id)
     assert (job.attempts, job.progress) == (2, 100)
     assert default_storage.exists(f"reports/{job.job_id}/{job.pdf_url.rsplit('/', 1)[1]}")
