@@ -54,7 +54,11 @@ def new_key() -> str:
 
 
 def hvac_post(*, key: str | None = None, items: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
-    items = items if items is not None else [{"asset": "HVAC", "system": "Extract Fans", "description": "Fan 1"}]
+    items = (
+        items
+        if items is not None
+        else [{"asset": "HVAC", "system": "Extract Fans", "description": "Toilet Extract Fan"}]
+    )
     data: dict[str, Any] = {
         "client_key": key or new_key(),
         "site_name": "Tower A",
@@ -114,3 +118,4 @@ def hvac_taxonomy_seed() -> None:
     from django.apps import apps
 
     importlib.import_module("submissions.migrations.0007_seed_hvac_assets_and_systems").seed(apps, None)
+    importlib.import_module("submissions.migrations.0011_seed_hvac_descriptions").seed(apps, None)

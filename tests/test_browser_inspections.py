@@ -22,7 +22,6 @@ from tests.inspection_helpers import hvac_taxonomy_seed, image_bytes
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SAMPLE_DROPDOWNS = Path("/work/shared/legacy/samples/hvac_mep_dropdown_data.json")
 
 pytestmark = [
     pytest.mark.browser,
@@ -146,7 +145,6 @@ def follow_job_and_download_pdf(page: Any, submission: Submission) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_hvac_mep_in_the_browser(page: Any) -> None:
     hvac_taxonomy_seed()
-    call_command("load_hvac_descriptions", str(SAMPLE_DROPDOWNS), verbosity=0)
     log_in(page)
     page.click("text=New HVAC & MEP inspection")
     page.fill("input[name=site_name]", "Tower A")

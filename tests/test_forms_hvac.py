@@ -5,18 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from audit.models import AuditLog
+from submissions.inspector.models import HvacDescription
 from submissions.models import FileType, Submission, UploadedFile
 from tests.inspection_helpers import hvac_post, image_bytes, new_key, signature_data_url, upload_photo
-
-SAMPLE_DROPDOWNS = Path("/work/shared/legacy/samples/hvac_mep_dropdown_data.json")
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +40,8 @@ def test_form_page_offers_the_taxonomy_and_a_fresh_key(client_in: Client) -> Non
         "Lights",
     ]
     assert sum(len(systems) for systems in taxonomy.values()) == 19
+    # The descriptions ship with the migrations: no manual load before the form offers them.
+    assert taxonomy["HVAC"]["Chiller Evaporator"][:2] == ["Chiller", "Secondary Pump"]
     assert "cdn" not in html.lower() and "https://" not in html
 
 
@@ -55,13 +54,13 @@ def test_valid_submission_writes_the_documented_shape(client_in: Client, inspect
                 {
                     "asset": "HVAC",
                     "system": "Extract Fans",
-                    "description": "Toilet fan",
+                    "description": "Toilet Extract Fan",
                     "photo_ids": f"{first['id']},{second['id']}",
                 },
                 {
                     "asset": "Plumbing",
                     "system": "Drainage System",
-                    "description": "Manhole",
+                    "description": "Grease Traps",
                     "photo_ids": str(third["id"]),
                 },
             ],
@@ -98,8 +97,8 @@ def test_valid_submission_writes_the_documented_shape(client_in: Client, inspect
         [third["name"]],
     ]
     assert [(i["asset"], i["system"], i["description"]) for i in document["items"]] == [
-        ("HVAC", "Extract Fans", "Toilet fan"),
-        ("Plumbing", "Drainage System", "Manhole"),
+        ("HVAC", "Extract Fans", "Toilet Extract Fan"),
+        ("Plumbing", "Drainage System", "Grease Traps"),
     ]
     timestamp = dt.datetime.fromisoformat(document["timestamp"])
     assert timestamp.tzinfo is None and abs(timestamp - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(
@@ -116,8 +115,7 @@ def test_valid_submission_writes_the_documented_shape(client_in: Client, inspect
     assert AuditLog.objects.filter(action="submit_form", resource_id=submission.pk).count() == 1
 
 
-def test_descriptions_come_from_the_taxonomy_once_loaded(client_in: Client) -> None:
-    call_command("load_hvac_descriptions", str(SAMPLE_DROPDOWNS), verbosity=0)
+def test_descriptions_come_from_the_shipped_taxonomy(client_in: Client) -> None:
     listed = hvac_post(items=[{"asset": "HVAC", "system": "Chiller Evaporator", "description": "chiller"}])
     response = client_in.post("/hvac-mep/form", listed)
     assert response.status_code == 303
@@ -129,6 +127,7 @@ def test_descriptions_come_from_the_taxonomy_once_loaded(client_in: Client) -> N
 
 
 def test_a_system_without_descriptions_takes_free_text(client_in: Client) -> None:
+    HvacDescription.objects.filter(system__name="Lamps").delete()
     response = client_in.post(
         "/hvac-mep/form", hvac_post(items=[{"asset": "Lights", "system": "Lamps", "description": "Corridor LED strip"}])
     )

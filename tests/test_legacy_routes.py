@@ -103,7 +103,7 @@ def test_photo_urls_must_be_the_callers_own_waiting_uploads(client_in: Client, m
         body = {
             "site_name": "A",
             "visit_date": "2025-01-01",
-            "items": [{"asset": "Lights", "system": "Lamps", "description": "x", "photo_urls": [url]}],
+            "items": [{"asset": "Lights", "system": "Lamps", "description": "Lamps", "photo_urls": [url]}],
         }
         response = post_json(client_in, "/hvac-mep/submit-with-urls", body)
         assert response.status_code == 400 and response.json()["error"].startswith("Unknown photo URL")
@@ -116,7 +116,7 @@ def test_idempotency_key_header(client_in: Client) -> None:
     body = {
         "site_name": "A",
         "visit_date": "2025-01-01",
-        "items": [{"asset": "Lights", "system": "Lamps", "description": "x", "photo_urls": [photo["url"]]}],
+        "items": [{"asset": "Lights", "system": "Lamps", "description": "Lamps", "photo_urls": [photo["url"]]}],
     }
     first = post_json(client_in, "/hvac-mep/submit-with-urls", body, HTTP_IDEMPOTENCY_KEY=key)
     again = post_json(client_in, "/hvac-mep/submit-with-urls", body, HTTP_IDEMPOTENCY_KEY=key)
@@ -141,7 +141,7 @@ def test_hvac_multipart_submit(client_in: Client) -> None:
             "items_count": "1",
             "item_0_asset": "HVAC",
             "item_0_system": "Chiller Condenser",
-            "item_0_description": "Pump",
+            "item_0_description": "Condenser Pump",
             "item_0_photo": [photo],
             "tech_signature": signature_data_url(),
         },

@@ -1,5 +1,6 @@
-"""The HVAC taxonomy: seeded from FORMAT.md, descriptions loaded from the old dropdown JSON,
-edited by staff in the admin, and what the form offers."""
+"""The HVAC taxonomy: assets and systems seeded from FORMAT.md, descriptions from the old app's
+dropdown JSON (shipped in a data migration, loadable again with a command), edited by staff in the
+admin, and what the form offers."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from django.test import Client
 
 from submissions.inspector.models import HvacAsset, HvacDescription, HvacSystem
 from submissions.inspector.selectors import hvac_taxonomy
+from tests.legacy_samples import SAMPLES
 
-SAMPLE = Path("/work/shared/legacy/samples/hvac_mep_dropdown_data.json")
+SAMPLE = SAMPLES / "hvac_mep_dropdown_data.json"
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_migration_seeds_the_assets_and_systems_of_format_md() -> None:
+def test_the_migrations_seed_the_old_apps_taxonomy_descriptions_included() -> None:
     taxonomy = hvac_taxonomy()
     assert list(taxonomy) == [
         "HVAC",
@@ -46,15 +48,32 @@ def test_the_migration_seeds_the_assets_and_systems_of_format_md() -> None:
         "Fire Fighting - Fire Hydrant",
         "Fire Fighting - Diesel, Electric, Jockey",
     ]
-    assert HvacDescription.objects.count() == 0  # FORMAT.md lists no description strings
+    assert HvacDescription.objects.count() == 107
+    assert taxonomy["HVAC"]["Chiller Condenser"] == [
+        "Condenser Pump",
+        "Make-Up Water Pump",
+        "Condenser Fan",
+        "Sediment Separator",
+    ]
+
+
+def test_the_shipped_descriptions_are_the_old_apps_list() -> None:
+    # Same structure and order as the old file; the app itself never reads that file.
+    assert hvac_taxonomy() == json.loads(SAMPLE.read_text())
+
+
+def test_load_hvac_descriptions_adds_nothing_the_migration_shipped() -> None:
+    out = StringIO()
+    call_command("load_hvac_descriptions", str(SAMPLE), stdout=out)
+    assert out.getvalue().strip() == f"added 0 assets, 0 systems, 0 descriptions from {SAMPLE}"
 
 
 def test_load_hvac_descriptions_from_the_old_dropdown_file() -> None:
+    HvacDescription.objects.all().delete()
     out = StringIO()
     call_command("load_hvac_descriptions", str(SAMPLE), stdout=out)
     assert out.getvalue().strip().endswith(f"added 0 assets, 0 systems, 107 descriptions from {SAMPLE}")
-    taxonomy = hvac_taxonomy()
-    assert taxonomy == json.loads(SAMPLE.read_text())  # same structure and order as the old file
+    assert hvac_taxonomy() == json.loads(SAMPLE.read_text())
     assert HvacDescription.objects.values("text").distinct().count() == 83
 
     again = StringIO()
@@ -67,8 +86,8 @@ def test_dry_run_writes_nothing_and_new_entries_are_added(tmp_path: Path) -> Non
     source.write_text(json.dumps({"HVAC": {"Chiller Evaporator": ["Chiller"]}, "Solar": {"Panels": ["Inverter"]}}))
     out = StringIO()
     call_command("load_hvac_descriptions", str(source), "--dry-run", stdout=out)
-    assert "would add 1 assets, 1 systems, 2 descriptions" in out.getvalue()
-    assert not HvacAsset.objects.filter(name="Solar").exists() and HvacDescription.objects.count() == 0
+    assert "would add 1 assets, 1 systems, 1 descriptions" in out.getvalue()
+    assert not HvacAsset.objects.filter(name="Solar").exists() and HvacDescription.objects.count() == 107
     call_command("load_hvac_descriptions", str(source), stdout=StringIO())
     assert hvac_taxonomy()["Solar"] == {"Panels": ["Inverter"]}
 
@@ -91,7 +110,6 @@ def test_bad_files_are_a_command_error(tmp_path: Path, content: str | None, mess
 
 
 def test_inactive_entries_leave_the_form() -> None:
-    call_command("load_hvac_descriptions", str(SAMPLE), stdout=StringIO())
     HvacAsset.objects.filter(name="Lights").update(is_active=False)
     HvacSystem.objects.filter(name="MDB").update(is_active=False)
     HvacDescription.objects.filter(text="Chiller").update(is_active=False)
@@ -101,7 +119,6 @@ def test_inactive_entries_leave_the_form() -> None:
 
 
 def test_the_taxonomy_costs_two_queries(django_assert_num_queries: Any) -> None:
-    call_command("load_hvac_descriptions", str(SAMPLE), stdout=StringIO())
     with django_assert_num_queries(2):
         hvac_taxonomy()
 
@@ -119,14 +136,20 @@ def test_staff_edit_the_taxonomy_in_the_admin(client: Client, staff_user: Any) -
     assert page.status_code == 200
     response = client.post(
         "/admin/submissions/hvacdescription/add/",
-        {"system": lamps.pk, "text": "LED panel", "position": 10, "is_active": "on"},
+        {"system": lamps.pk, "text": "LED panel", "position": 20, "is_active": "on"},
     )
     assert response.status_code == 302
-    assert hvac_taxonomy()["Lights"]["Lamps"] == ["LED panel"]
+    assert hvac_taxonomy()["Lights"]["Lamps"] == ["Lamps", "LED panel"]
 
 
-def test_the_seed_migration_is_reversible(transactional_db: Any) -> None:
+def test_the_seed_migrations_are_reversible(transactional_db: Any) -> None:
+    HvacDescription.objects.create(system=HvacSystem.objects.get(name="Lamps"), text="LED panel", position=20)
+    call_command("migrate", "submissions", "0010", verbosity=0)
+    # The reverse removes the shipped descriptions only; what staff added stays.
+    assert list(HvacDescription.objects.values_list("text", flat=True)) == ["LED panel"]
+    assert HvacSystem.objects.count() == 19
     call_command("migrate", "submissions", "0006", verbosity=0)
     assert HvacAsset.objects.count() == 0
     call_command("migrate", "submissions", verbosity=0)
     assert HvacSystem.objects.count() == 19
+    assert HvacDescription.objects.count() == 107
