@@ -38,11 +38,10 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     if not request.user.is_authenticated:
         return _forbidden_json(401, "Log in to see this job.")
     job = job_get(job_id=job_id)
-    if job is None:
+    submission = job_submission(job) if job is not None else None
+    if job is None or submission is None or not can_view_submission(request.user, submission):
+        # Someone else's job answers as a missing one does: the answer tells no one which ids exist.
         return _forbidden_json(404, "Job not found.")
-    submission = job_submission(job)
-    if submission is None or not can_view_submission(request.user, submission):
-        return _forbidden_json(403, "You may not see this job.")
     return JsonResponse(job_status_payload(job, request=request))
 
 
@@ -92,7 +91,7 @@ def job_download(request: HttpRequest, job_id: str, filename: str) -> Any:
     """Serve one of a job's reports to someone who may see its submission; audited.
 
     Streams from storage (the filesystem) or redirects to a short-lived signed URL (S3).
-    Anyone else gets 403 and nothing else.
+    Anyone else gets the 404 a missing job gets, and nothing else.
     """
     if not request.user.is_authenticated:
         try:
@@ -100,11 +99,9 @@ def job_download(request: HttpRequest, job_id: str, filename: str) -> Any:
         except NoReverseMatch:
             return HttpResponse("Log in to download reports.", status=403, content_type="text/plain")
     job = job_get(job_id=job_id)
-    if job is None:
-        raise Http404("No such job.")
-    submission = job_submission(job)
-    if submission is None or not can_view_submission(request.user, submission):
-        return HttpResponse("You may not download this report.", status=403, content_type="text/plain")
+    submission = job_submission(job) if job is not None else None
+    if job is None or submission is None or not can_view_submission(request.user, submission):
+        raise Http404("No such job.")  # someone else's job answers as a missing one does
     kind = next((kind for kind in KINDS if job_report_filename(job, kind) == filename), None)
     if kind is None:
         raise Http404("This job has no such report.")

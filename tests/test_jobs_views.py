@@ -101,8 +101,10 @@ def test_status_refuses_others(done_job: Job, make_user: Any, staff_user: Any) -
     assert Client().get(url).status_code == 401
     other = logged_in(make_user("inspector"))
     response = other.get(url)
-    assert response.status_code == 403 and "excel_url" not in response.json()
-    assert other.get("/jobs/job_00000000ffff/status").status_code == 404
+    missing = other.get("/jobs/job_00000000ffff/status")
+    # Another inspector's job answers exactly as a missing one: no one learns which ids exist.
+    assert (response.status_code, response.json()) == (404, {"error": "Job not found."})
+    assert (missing.status_code, missing.json()) == (404, {"error": "Job not found."})
     assert logged_in(make_user("supervisor")).get(url).status_code == 200
     assert logged_in(staff_user).get(url).status_code == 200
     assert logged_in(staff_user).post(url).status_code == 405
@@ -127,12 +129,14 @@ def test_the_owner_downloads_both_reports_and_each_download_is_audited(done_job:
     ]
 
 
-def test_a_download_by_someone_not_allowed_is_403_and_serves_nothing(done_job: Job, make_user: Any) -> None:
+def test_a_download_by_someone_not_allowed_is_404_and_serves_nothing(done_job: Job, make_user: Any) -> None:
+    missing_job = done_job.pdf_url.replace(done_job.job_id, "job_00000000ffff")
     for client in (logged_in(make_user("inspector")), logged_in(make_user("user"))):
         response = client.get(done_job.pdf_url)
-        assert response.status_code == 403
+        assert response.status_code == 404  # as for a job that does not exist
+        assert response.content == client.get(missing_job).content
         assert not getattr(response, "streaming", False)
-        assert b"%PDF" not in response.content and len(response.content) < 100
+        assert b"%PDF" not in response.content
     anonymous = Client().get(done_job.excel_url)
     assert anonymous.status_code in (302, 403)  # to the login page once accounts route it
     assert b"PK" not in anonymous.content
@@ -249,5 +253,5 @@ def test_on_s3_a_download_redirects_to_a_short_lived_signed_url(
     unsigned = f"{s3_storage}/injaaz-reports/reports/{job.job_id}/{job.pdf_url.rsplit('/', 1)[1]}"
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(unsigned, timeout=10)  # noqa: S310 - the object itself is not public
-    assert logged_in(make_user("inspector")).get(job.pdf_url).status_code == 403
+    assert logged_in(make_user("inspector")).get(job.pdf_url).status_code == 404
     assert (AuditLog.objects.get(action="download_file").details or {})["served"] == "signed_url"
