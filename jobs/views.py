@@ -63,10 +63,17 @@ def _signed_url(storage: Storage, name: str, download_name: str) -> str | None:
 
 
 def _legacy_report(filename: str) -> Path | None:
-    """A report the old app wrote into ``generated/``, if the folder still holds it."""
+    """A report the old app wrote into ``generated/``, if the folder still holds it.
+
+    ``filename`` is what the job's imported URL names (an encoded slash makes it a path); it is
+    served only from inside the folder, and a name no file can have (a NUL byte) is simply missing.
+    """
     folder = Path(settings.INJAAZ_LEGACY_DIR).resolve()
-    candidate = (folder / filename).resolve()
-    if candidate.parent != folder or not candidate.is_file():
+    try:
+        candidate = (folder / filename).resolve()
+        if not candidate.is_relative_to(folder) or not candidate.is_file():
+            return None
+    except (OSError, ValueError):
         return None
     return candidate
 

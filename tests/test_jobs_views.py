@@ -185,6 +185,45 @@ def test_a_legacy_jobs_reports_are_served_from_the_legacy_folder(inspector: Any,
     }
 
 
+def test_a_legacy_report_url_with_an_encoded_slash_answers_everywhere(
+    inspector: Any, make_user: Any, settings: Any
+) -> None:
+    """An imported job whose report URL holds ``%2F``: the pages and status routes answer as usual
+    and the link serves the file it names if the legacy folder holds it, else 404."""
+    submission = submission_create(
+        actor=inspector,
+        module="hvac_mep",
+        form_data=hvac_document("sub_0000000d0005", items=0),
+        submission_id="sub_0000000d0005",
+    )
+    job = Job.objects.get(submission=submission)
+    Job.objects.filter(pk=job.pk).update(
+        status="done",
+        progress=100,
+        excel_url="http://h/generated/a%2Fb.xlsx",
+        pdf_url="http://h/generated/..%2F..%2Fetc%2Fpasswd%00.pdf",
+    )
+    client = logged_in(inspector)
+    page = client.get("/submissions/sub_0000000d0005/")
+    assert page.status_code == 200
+    legacy = client.get(f"/hvac-mep/status/{job.job_id}")
+    assert legacy.status_code == 200
+    body = client.get(f"/jobs/{job.job_id}/status").json()
+    assert body["excel_url"] == f"http://testserver/jobs/{job.job_id}/files/a/b.xlsx"
+    assert legacy.json()["results"]["excel_url"] == body["excel_url"]
+    assert body["excel_url"].removeprefix("http://testserver") in page.content.decode()
+
+    assert client.get(body["excel_url"]).status_code == 404  # not in the legacy folder
+    assert client.get(body["pdf_url"]).status_code == 404  # outside it, and a NUL byte
+    folder = Path(settings.INJAAZ_LEGACY_DIR) / "a"
+    folder.mkdir()
+    (folder / "b.xlsx").write_bytes(b"PK-nested-workbook")
+    served = client.get(body["excel_url"])
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == b"PK-nested-workbook"  # type: ignore[attr-defined]
+    assert logged_in(make_user("inspector")).get(body["excel_url"]).status_code == 404
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
