@@ -7,12 +7,32 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from jobs.models import Job
-from jobs.services import job_submission, report_download_path
 from jobs.store import job_store
+from submissions.models import Submission
 
 KINDS = ("excel", "pdf")
+REPORTS_PREFIX = "reports"
+REPORT_EXTENSIONS = {"excel": "xlsx", "pdf": "pdf"}
+
+
+def report_storage_name(job_id: str, token: str, kind: str) -> str:
+    """Where a report lives in storage: generated from ids and a random token, no user text."""
+    return f"{REPORTS_PREFIX}/{job_id}/{token}.{REPORT_EXTENSIONS[kind]}"
+
+
+def report_download_path(job_id: str, filename: str) -> str:
+    return reverse("jobs:download", kwargs={"job_id": job_id, "filename": filename})
+
+
+def job_submission(job: Job) -> Submission | None:
+    """The job's submission, or ``None`` for a job file whose submission cannot be found."""
+    try:
+        return job.submission
+    except Submission.DoesNotExist:
+        return None
 
 
 def job_get(*, job_id: str) -> Job | None:

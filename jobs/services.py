@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,16 +23,18 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from audit.services import Action, audit_record
 from jobs.errors import TransientStorageError, is_transient
 from jobs.models import Job, JobStatus
+from jobs.queue import GENERATE_REPORTS_TASK, job_enqueue_on_commit, retry_delay_seconds
 from jobs.reports.excel import build_workbook
 from jobs.reports.files import ReportFiles
 from jobs.reports.pdf import build_pdf
 from jobs.reports.render import report_content
+from jobs.selectors import job_submission, report_download_path, report_storage_name
 from jobs.store import job_store
 from submissions.ids import new_job_id
 from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
@@ -42,8 +43,6 @@ from submissions.router import storage_atomic, submission_get, submission_save
 
 logger = logging.getLogger(__name__)
 
-REPORTS_PREFIX = "reports"
-REPORT_EXTENSIONS = {"excel": "xlsx", "pdf": "pdf"}
 MAX_ERROR_LENGTH = 1000
 
 # Progress steps while running (the legacy app used 0/10/30/60/100).
@@ -53,7 +52,7 @@ PROGRESS_EXCEL = 60
 PROGRESS_PDF = 90
 
 
-# --- Creating and queueing -------------------------------------------------------------------
+# --- Creating -------------------------------------------------------------------
 
 
 def report_job_id_for(*, module: str, form_data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -82,7 +81,7 @@ def job_create(*, submission: Submission, job_id: str | None = None) -> Job:
     if job_id is not None:
         job.job_id = job_id
     job_store().create(job)
-    _enqueue_on_commit(job.job_id, attempt=1)
+    job_enqueue_on_commit(job_id=job.job_id, attempt=1)
     return job
 
 
@@ -99,43 +98,7 @@ def reports_regenerate(*, submission: Submission, actor: Any) -> Job:
     return job
 
 
-def _enqueue(job_id: str, attempt: int, delay_seconds: float = 0) -> None:
-    from jobs.tasks import generate_reports
-
-    task = generate_reports
-    if delay_seconds > 0:
-        if task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay_seconds))
-        else:
-            logger.info("Task backend cannot defer; job %s retries without back-off", job_id)
-    task.enqueue(job_id, attempt)
-
-
-def _enqueue_on_commit(job_id: str, *, attempt: int, delay_seconds: float = 0) -> None:
-    # robust: a queue that refuses the task must not undo a committed submission; the job stays
-    # "started" and the reaper queues it again once it is stale.
-    transaction.on_commit(lambda: _enqueue(job_id, attempt, delay_seconds), robust=True)
-
-
-def retry_delay_seconds(attempt: int) -> float:
-    """Exponential back-off with jitter before attempt ``attempt + 1``."""
-    base = settings.INJAAZ_REPORT_RETRY_BASE_SECONDS
-    if base <= 0:
-        return 0.0
-    delay = min(settings.INJAAZ_REPORT_RETRY_MAX_SECONDS, base * 2 ** (attempt - 1))
-    return float(delay) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-
-
 # --- Running ---------------------------------------------------------------------------------
-
-
-def report_storage_name(job_id: str, token: str, kind: str) -> str:
-    """Where a report lives in storage: generated from ids and a random token, no user text."""
-    return f"{REPORTS_PREFIX}/{job_id}/{token}.{REPORT_EXTENSIONS[kind]}"
-
-
-def report_download_path(job_id: str, filename: str) -> str:
-    return reverse("jobs:download", kwargs={"job_id": job_id, "filename": filename})
 
 
 def normalized_submission(submission: Submission) -> NormalizedSubmission:
@@ -310,7 +273,7 @@ def _handle_failure(job: Job, attempt: int, error: Exception, submission: Submis
             delay,
         )
         job_store().update(job, status=JobStatus.STARTED, progress=0, attempts=attempt + 1, queued_at=timezone.now())
-        _enqueue_on_commit(job.job_id, attempt=attempt + 1, delay_seconds=delay)
+        job_enqueue_on_commit(job_id=job.job_id, attempt=attempt + 1, delay_seconds=delay)
         return
     if is_transient(error):
         logger.warning("Report job %s failed after %s attempts: %s", job.job_id, attempt, error)
@@ -330,14 +293,6 @@ def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None
             resource_type="" if submission is not None else "job",
             details={"event": "failed", "job_id": job.job_id, "attempt": attempt, "error": message},
         )
-
-
-def job_submission(job: Job) -> Submission | None:
-    """The job's submission, or ``None`` for a job file whose submission cannot be found."""
-    try:
-        return job.submission
-    except Submission.DoesNotExist:
-        return None
 
 
 def _submission_status(submission: Submission, status: str) -> None:
@@ -384,13 +339,7 @@ def _last_activity(job: Job) -> dt.datetime:
 def _abandoned_tasks_fail(job: Job, message: str) -> int:
     """Mark the job's task rows that a dead worker left ``RUNNING`` as failed (django_tasks_db's
     table; other backends keep no such rows), so the task list says what happened to them."""
-    from django_tasks_db.models import DBTaskResult
-
-    from jobs.tasks import generate_reports
-
-    rows = list(
-        DBTaskResult.objects.running().filter(task_path=generate_reports.module_path, args_kwargs__args__0=job.job_id)
-    )
+    rows = list(DBTaskResult.objects.running().filter(task_path=GENERATE_REPORTS_TASK, args_kwargs__args__0=job.job_id))
     for row in rows:
         row.set_failed(WorkerLostError(message))
     return len(rows)
@@ -423,7 +372,7 @@ def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False)
                     job, f"The worker stopped while running attempt {job.attempts}; the job was queued again."
                 )
                 store.update(job, status=JobStatus.STARTED, progress=0, attempts=attempt, queued_at=now)
-                _enqueue_on_commit(job.job_id, attempt=attempt)
+                job_enqueue_on_commit(job_id=job.job_id, attempt=attempt)
             continue
         result.failed.append(job.job_id)
         if dry_run:

@@ -1,4 +1,5 @@
 """Background tasks (the Tasks API). Tasks take string ids and call services; nothing else here.
+Services queue them through ``jobs.queue`` (which names ``generate_reports`` by its path).
 
 The backend is the ``TASKS`` setting (django_tasks_db's ``DatabaseBackend`` by default, run by
 ``manage.py run_worker`` or ``manage.py db_worker``); any backend of the Tasks API can replace it.

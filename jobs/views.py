@@ -15,8 +15,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from audit.services import Action, audit_record
-from jobs.selectors import KINDS, job_get, job_report_filename, job_status_payload
-from jobs.services import REPORT_EXTENSIONS, job_submission, report_storage_name
+from jobs.selectors import (
+    KINDS,
+    REPORT_EXTENSIONS,
+    job_get,
+    job_report_filename,
+    job_status_payload,
+    job_submission,
+    report_storage_name,
+)
 from submissions.models import Submission
 from submissions.selectors import can_view_submission
 

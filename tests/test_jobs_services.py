@@ -17,12 +17,12 @@ from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditLog
 from jobs.models import Job, JobStatus
+from jobs.queue import GENERATE_REPORTS_TASK, generate_reports_task, retry_delay_seconds
 from jobs.services import (
     job_create,
     jobs_reap,
     report_job_run,
     reports_regenerate,
-    retry_delay_seconds,
 )
 from jobs.store import job_store
 from jobs.tasks import generate_reports
@@ -44,6 +44,12 @@ def controlled_storage(settings: Any, tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("INJAAZ_TEST_CONTROL_DIR", str(control))
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.jobs_support.ControlledStorage"}}
     return control
+
+
+def test_the_queue_names_the_report_task_by_its_path() -> None:
+    # jobs.queue names the task instead of importing jobs.tasks (which imports the services).
+    assert generate_reports.module_path == GENERATE_REPORTS_TASK
+    assert generate_reports_task() is generate_reports
 
 
 def queued_tasks() -> list[DBTaskResult]:

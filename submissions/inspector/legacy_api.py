@@ -28,8 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.context import client_ip
 from jobs.models import Job, JobStatus
-from jobs.selectors import job_download_url, job_get, job_latest_for_submission
-from jobs.services import job_submission
+from jobs.selectors import job_download_url, job_get, job_latest_for_submission, job_submission
 from submissions.inspector.forms import CivilForm, CleaningForm, HvacForm, HvacItemFormSet, WorkItemFormSet
 from submissions.inspector.selectors import hvac_taxonomy
 from submissions.inspector.submit import (
