@@ -78,11 +78,11 @@ def hvac_form(client: Client) -> Any:
             "items-INITIAL_FORMS": "0",
             "items-0-asset": "HVAC",
             "items-0-system": "Extract Fans",
-            "items-0-description": "Toilet fan",
+            "items-0-description": "Toilet Extract Fan",
             "items-0-photo_ids": f"{first['id']},{second['id']}",
             "items-1-asset": "Plumbing",
             "items-1-system": "Drainage System",
-            "items-1-description": "Manhole",
+            "items-1-description": "Grease Traps",
             "items-1-photo_ids": str(third["id"]),
         },
     )
@@ -97,7 +97,7 @@ def hvac_json(client: Client) -> Any:
         "opMan_signature": "",
         "items": [
             {"asset": "HVAC", "system": "Chiller Evaporator", "description": "Chiller", "photo_urls": [first["url"]]},
-            {"asset": "Electrical", "system": "MDB", "description": "Main board", "photos": [{"url": second["url"]}]},
+            {"asset": "Electrical", "system": "MDB", "description": "Main Switchboard System", "photos": [{"url": second["url"]}]},
         ],
     }
     return client.post("/hvac-mep/submit-with-urls", json.dumps(body), content_type="application/json")
@@ -112,11 +112,11 @@ def hvac_multipart(client: Client) -> Any:
             "items_count": "2",
             "item_0_asset": "HVAC",
             "item_0_system": "Chiller Condenser",
-            "item_0_description": "Pump",
+            "item_0_description": "Condenser Pump",
             "item_0_photo": [_file("red")],
             "item_1_asset": "Lights",
             "item_1_system": "Lamps",
-            "item_1_description": "Corridor",
+            "item_1_description": "Lamps",
             "tech_signature": signature_data_url(),
             "opMan_signature": signature_data_url("blue"),
         },
