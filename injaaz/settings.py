@@ -47,12 +47,31 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 # --- Core -------------------------------------------------------------------------------------
 
+HOW_TO_MAKE_A_KEY = 'Make one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+SECRET_KEY_MIN_LENGTH = 50  # Django's own deploy check (security.W009) asks for as much
+SECRET_KEY_MIN_DISTINCT = 5
+
+
+def weak_secret_key(key: str) -> str:
+    """Why ``key`` may not sign sessions and reset links in production ("" when it may)."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"is {len(key)} characters long; it needs at least {SECRET_KEY_MIN_LENGTH}"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return f"has {len(set(key))} distinct characters; it needs at least {SECRET_KEY_MIN_DISTINCT}"
+    if key.startswith("django-insecure-"):
+        return "is a development key (it starts with 'django-insecure-')"
+    return ""
+
+
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG=1.")
+        raise ImproperlyConfigured(f"SECRET_KEY is required unless DEBUG=1. {HOW_TO_MAKE_A_KEY}")
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"  # noqa: S105
+elif not DEBUG and (weakness := weak_secret_key(SECRET_KEY)):
+    # Refused at start-up, not only warned about by `check --deploy`, which production may never run.
+    raise ImproperlyConfigured(f"SECRET_KEY {weakness}. {HOW_TO_MAKE_A_KEY}")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

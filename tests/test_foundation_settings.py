@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,6 +24,24 @@ def test_secret_key_is_required_without_debug() -> None:
     result = run_manage(["check"])
     assert result.returncode != 0
     assert "SECRET_KEY is required unless DEBUG=1" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("x", "SECRET_KEY is 1 characters long; it needs at least 50"),
+        ("k3y-" * 12, "SECRET_KEY is 48 characters long; it needs at least 50"),
+        ("abab" * 20, "SECRET_KEY has 2 distinct characters; it needs at least 5"),
+        ("django-insecure-" + "q8Zr2-" * 9, "SECRET_KEY is a development key"),
+    ],
+)
+def test_a_weak_secret_key_is_refused_without_debug(key: str, why: str) -> None:
+    result = run_manage(["check"], SECRET_KEY=key, ALLOWED_HOSTS="injaaz.example.com")
+    assert result.returncode != 0
+    assert why in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(50))"' in result.stderr
+    assert run_manage(["check"], SECRET_KEY=key, DEBUG="1").returncode == 0  # development may use any key
 
 
 def test_debug_runs_without_a_secret_key() -> None:
