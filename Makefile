@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test lint install install-dev browsers clean
+.PHONY: run test lint install install-dev system-packages browsers clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,19 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-run: install
+# Debian packages outside the venv (WeasyPrint's libraries, fonts, Chromium, …): installed when
+# missing if it can, otherwise it stops with the apt-get line to run.
+system-packages:
+	bin/system-packages
+
+run: system-packages install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py ensure_demo_user
 	DEBUG=1 PY=$(PY) bin/run
 
-test: install-dev
-	$(VENV)/bin/pytest
+# `make test PYTEST_ARGS="tests/test_jobs_reports.py -x"` runs part of the suite.
+test: system-packages install-dev
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

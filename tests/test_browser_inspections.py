@@ -19,25 +19,23 @@ from jobs.selectors import job_latest_for_submission
 from submissions.inspector.views import job_status_url
 from submissions.models import Submission, UploadedFile
 from tests.inspection_helpers import hvac_taxonomy_seed, image_bytes
+from tests.system_requirements import require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    chromium_path = require_chromium()
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
     # still synchronous, so Django may run them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=FLAGS)
         try:
             yield chromium
         finally:

@@ -21,6 +21,7 @@ from jobs.reports.render import RenderedReports, render_reports
 from submissions.legacy.normalize import normalize_submission
 from submissions.legacy.records import NormalizedItem, NormalizedSubmission, PhotoRef, SignatureRef
 from tests.jobs_support import ARABIC_SITE, civil_document, cleaning_document, hvac_document, jpeg_bytes
+from tests.system_requirements import require_report_fonts
 
 SAMPLES = Path("/work/shared/legacy/samples/generated/submissions")
 GENERATED_AT = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
@@ -116,6 +117,7 @@ def test_civil_workbook_keeps_every_work_row_and_numbers() -> None:
 
 
 def test_hvac_pdf_pages_text_images_and_arabic() -> None:
+    require_report_fonts()
     document = hvac_document("sub_00000000a002", items=2, photos_per_item=2, prefix="pdf")
     reports = render(document, "sub_00000000a002")
     assert reports.pdf.startswith(b"%PDF")
@@ -153,6 +155,7 @@ def test_missing_and_foreign_photos_render_as_not_available() -> None:
 
 
 def test_cleaning_pdf_and_workbook_cover_its_sections() -> None:
+    require_report_fonts()
     reports = render(cleaning_document("sub_00000000e001"), "sub_00000000e001")
     _, text = pdf_text(reports.pdf)
     for expected in ("Site Assessment Report", "Project & client details", "Safety & staffing", "Marina Heights"):

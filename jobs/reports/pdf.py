@@ -3,7 +3,7 @@
 Images reach WeasyPrint only through ``injaaz-asset:`` URLs served from memory by
 ``AssetFetcher``, which refuses every other URL: a report never makes a network request, so
 nothing a user typed can make the worker fetch anything. Fonts come from the system's
-fontconfig (Noto Sans and Noto Sans Arabic / Naskh Arabic; see ``.ci/run``), so Arabic and
+fontconfig (Noto Sans and Noto Sans Arabic / Naskh Arabic; installed by ``bin/system-packages``), so Arabic and
 other non-Latin text is shaped by Pango/HarfBuzz.
 """
 
