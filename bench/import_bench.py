@@ -5,7 +5,7 @@
 
 It never touches the database DATABASE_URL names: it creates ``<name>_import_bench`` beside it
 (dropped at the end unless ``--keep-db``), migrates it, and generates a synthetic legacy tree of
-``-n`` submission files (every shape, see ``submissions.importer.corpus``) unless ``--corpus``
+``-n`` submission files (every shape, see ``tests.legacy_corpus``) unless ``--corpus``
 points at one already made. Then, against the same PostgreSQL, in one run:
 
 1. the floor: read, parse and normalise every file in ``--workers`` processes, producing the
@@ -342,7 +342,7 @@ def main() -> None:
         django.setup()
         corpus = args.corpus or Path(tempfile.mkdtemp(prefix="injaaz-bench-corpus-"))
         if not (corpus / "submissions").is_dir():
-            from submissions.importer.corpus import make_corpus
+            from tests.legacy_corpus import make_corpus
 
             started = time.perf_counter()
             made = make_corpus(corpus, args.n)

@@ -110,9 +110,9 @@ def main() -> None:
         import psycopg
 
         from submissions.importer import direct
-        from submissions.importer.corpus import make_corpus
         from submissions.importer.pool import Chunk
         from submissions.importer.worker import WorkerConfig, process_chunk
+        from tests.legacy_corpus import make_corpus
 
         if not (corpus / "submissions").is_dir():
             make_corpus(corpus, args.n)

@@ -4,7 +4,7 @@
     .venv/bin/python bench/parse_bench.py [-n 6000] [--corpus DIR] [--repeat 8]
 
 Over the first ``-n`` submission and job files of a corpus (generated with
-``submissions.importer.corpus`` unless ``--corpus`` points at one, e.g. the 100k tree
+``tests.legacy_corpus`` unless ``--corpus`` points at one, e.g. the 100k tree
 ``bench/import_bench.py --corpus`` keeps), single-threaded, the best of ``--repeat`` passes,
 microseconds per file: reading, SHA-256, JSON, normalising with and without ``content`` (the
 importer's ``content=False``), the file references, and the worker's whole ``parse_submission``
@@ -51,11 +51,11 @@ def main() -> None:
     import django
 
     django.setup()
-    from submissions.importer.corpus import make_corpus
     from submissions.importer.refs import file_refs
     from submissions.importer.worker import WorkerConfig, _read, parse_job, parse_submission
     from submissions.legacy.files import parse_json_bytes
     from submissions.legacy.normalize import normalize_submission
+    from tests.legacy_corpus import make_corpus
 
     corpus = args.corpus or Path(tempfile.mkdtemp(prefix="injaaz-parse-bench-"))
     if not (corpus / "submissions").is_dir():

@@ -11,9 +11,9 @@ import pytest
 
 from audit.models import AuditLog
 from jobs.models import Job
-from submissions.importer.corpus import BAD_FILES, SHAPES, Corpus, add_bad_files, make_corpus
 from submissions.models import Submission, UploadedFile
 from tests.import_helpers import import_tree, snapshot
+from tests.legacy_corpus import BAD_FILES, SHAPES, Corpus, add_bad_files, make_corpus
 
 SIZE_CAP = 64 * 1024
 MODULE_OF_SHAPE = {shape: shape.split("_")[0].replace("hvac", "hvac_mep") for shape in SHAPES}

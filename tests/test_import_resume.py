@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from jobs.models import Job
-from submissions.importer.corpus import add_bad_files, make_corpus
 from submissions.models import ImportLedgerEntry, Submission, UploadedFile
 from tests.import_helpers import database_url, snapshot
+from tests.legacy_corpus import add_bad_files, make_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

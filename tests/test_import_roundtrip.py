@@ -11,12 +11,12 @@ import pytest
 from audit.models import AuditLog
 from jobs.models import Job
 from submissions.importer.canonical import content_hash
-from submissions.importer.corpus import make_corpus
 from submissions.legacy.files import read_json_file
 from submissions.legacy.normalize import normalize_job, normalize_submission
 from submissions.models import ImportLedgerEntry, Submission
 from submissions.services import submission_create
 from tests.import_helpers import import_tree, run, snapshot
+from tests.legacy_corpus import make_corpus
 from tests.legacy_samples import GENERATED
 
 

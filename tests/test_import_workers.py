@@ -15,13 +15,13 @@ import pytest
 from django.db import connection
 
 from jobs.models import Job
-from submissions.importer.corpus import add_bad_files, make_corpus
 from submissions.importer.direct import STAGED_JOBS, STAGED_JOBS_TABLE, close_worker_connection
 from submissions.importer.pipeline import _connection_params
 from submissions.importer.pool import Chunk
 from submissions.importer.worker import WorkerConfig, Write, process_chunk
 from submissions.models import ImportLedgerEntry, Submission, UploadedFile
 from tests.import_helpers import import_tree, sample_tree, snapshot
+from tests.legacy_corpus import add_bad_files, make_corpus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SIZE_CAP = 64 * 1024

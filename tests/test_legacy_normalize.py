@@ -384,7 +384,7 @@ def test_upload_urls_map_only_into_the_uploads_folder(tmp_path: Path) -> None:
 def test_without_content_only_fields_and_items_are_left_out(tmp_path: Path) -> None:
     """The importer's ``content=False``: the same record minus ``fields`` and ``items``, on every
     real sample and on a generated tree of every shape (odd items and bad dates included)."""
-    from submissions.importer.corpus import make_corpus
+    from tests.legacy_corpus import make_corpus
 
     made = make_corpus(tmp_path / "generated", 60, seed=9)
     paths = list(TREE.submission_files()) + sorted((made.root / "submissions").glob("*.json"))

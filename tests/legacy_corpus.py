@@ -1,8 +1,9 @@
 """A synthetic legacy ``generated/`` tree: every shape FORMAT.md describes, at any size.
 
-Used by the import tests and ``bench/import_bench.py``. Output is deterministic for a given
-seed (ids, contents and file mtimes), written the way the old app wrote it (``json.dump`` with
-``ensure_ascii=True``, indent 2 except Civil ``/submit`` and job files).
+Test data, not part of the application: used by the import tests and the import benchmarks
+(``bench/import_bench.py``, ``bench/parse_bench.py``, ``bench/import_steps_bench.py``). Output is
+deterministic for a given seed (ids, contents and file mtimes), written the way the old app wrote
+it (``json.dump`` with ``ensure_ascii=True``, indent 2 except Civil ``/submit`` and job files).
 
 ``make_corpus(root, n)`` writes ``n`` submission files and, for most of them, a job file:
 - the six submission shapes (HVAC ``/submit-with-urls`` and ``/submit``, Civil ``/submit`` and
@@ -125,7 +126,7 @@ def _signature_data_url(rng: random.Random) -> str:
 class _Writer:
     def __init__(self, root: Path, seed: int, production_share: float) -> None:
         self.root = root
-        self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+        self.rng = random.Random(seed)
         self.production_share = production_share
         self.corpus = Corpus(root=root)
         for folder in ("submissions", "jobs", "uploads"):
