@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from audit.services import Action, audit_record
+from injaaz.csrf import answers_json
 from jobs.selectors import (
     KINDS,
     REPORT_EXTENSIONS,
@@ -38,6 +39,7 @@ def _forbidden_json(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+@answers_json
 @never_cache
 @require_GET
 def job_status(request: HttpRequest, job_id: str) -> JsonResponse:

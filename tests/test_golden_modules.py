@@ -97,7 +97,12 @@ def hvac_json(client: Client) -> Any:
         "opMan_signature": "",
         "items": [
             {"asset": "HVAC", "system": "Chiller Evaporator", "description": "Chiller", "photo_urls": [first["url"]]},
-            {"asset": "Electrical", "system": "MDB", "description": "Main Switchboard System", "photos": [{"url": second["url"]}]},
+            {
+                "asset": "Electrical",
+                "system": "MDB",
+                "description": "Main Switchboard System",
+                "photos": [{"url": second["url"]}],
+            },
         ],
     }
     return client.post("/hvac-mep/submit-with-urls", json.dumps(body), content_type="application/json")

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.context import client_ip
+from injaaz.csrf import answers_json
 from jobs.models import Job, JobStatus
 from jobs.selectors import job_download_url, job_get, job_latest_for_submission, job_submission
 from submissions.inspector.forms import CivilForm, CleaningForm, HvacForm, HvacItemFormSet, WorkItemFormSet
@@ -62,6 +63,7 @@ class LegacyError(Exception):
 
 
 def json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @answers_json
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
