@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -24,17 +25,19 @@ class Edge(NamedTuple):
 
 
 def project_modules(root: Path) -> dict[str, Path]:
-    """Dotted module name → file, for every ``.py`` file outside hidden and skipped folders."""
+    """Dotted module name → file, for every ``.py`` file outside hidden folders (``.venv``) and caches."""
     modules = {}
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1]):
-            continue
-        parts = list(relative.with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        if parts:
-            modules[".".join(parts)] = path
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and name not in SKIPPED_DIRS)
+        for filename in sorted(files):
+            if not filename.endswith(".py"):
+                continue
+            path = Path(folder, filename)
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            if parts:
+                modules[".".join(parts)] = path
     return modules
 
 
