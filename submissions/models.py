@@ -8,12 +8,10 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from submissions.ids import new_submission_id, validate_client_key, validate_submission_id
+from submissions.modules.names import Module
+from submissions.modules.registry import MODULE_NAME_REGEX, module_choices
 
-
-class Module(models.TextChoices):
-    HVAC_MEP = "hvac_mep", "HVAC & MEP"
-    CIVIL = "civil", "Civil works"
-    CLEANING = "cleaning", "Cleaning assessment"
+__all__ = ["FileType", "Module", "Submission", "SubmissionStatus", "UploadedFile"]
 
 
 class SubmissionStatus(models.TextChoices):
@@ -27,7 +25,8 @@ class Submission(models.Model):
     """One site-visit report. ``form_data`` is the document; the other columns derive from it."""
 
     submission_id = models.CharField(max_length=50, default=new_submission_id, validators=[validate_submission_id])
-    module = models.CharField(max_length=50, choices=Module.choices)
+    # Any declared module (submissions.modules.registry); the database checks only the name's form.
+    module = models.CharField(max_length=50, choices=module_choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -61,7 +60,9 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["submission_id"], name="uq_submissions_submission_id"),
             models.UniqueConstraint(fields=["client_key"], name="uq_submissions_client_key"),
-            models.CheckConstraint(condition=models.Q(module__in=Module.values), name="submissions_module_valid"),
+            models.CheckConstraint(
+                condition=models.Q(module__regex=MODULE_NAME_REGEX), name="submissions_module_name_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=SubmissionStatus.values), name="submissions_status_valid"
             ),

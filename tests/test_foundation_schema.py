@@ -52,8 +52,12 @@ class TestConstraintsThroughTheORM:
             Job.objects.create(submission=submission, progress=-1)
 
     def test_unknown_module_and_status_are_refused(self) -> None:
+        # The modules are declared in code (submissions.modules.registry, docs/MODULES.md): the
+        # database refuses a malformed name, full_clean (so submission_create) an undeclared one.
         with pytest.raises(IntegrityError), transaction.atomic():
-            Submission.objects.create(module="plumbing", form_data={})
+            Submission.objects.create(module="Plumbing works", form_data={})
+        with pytest.raises(ValidationError, match="plumbing"):
+            Submission(module="plumbing", form_data={}).full_clean()
         with pytest.raises(IntegrityError), transaction.atomic():
             Submission.objects.create(module="civil", status="archived", form_data={})
         submission = make_submission()
@@ -107,9 +111,10 @@ class TestConstraintsInRawSQL:
             )
 
     def test_unknown_module_and_status(self) -> None:
+        # Which modules exist is declared in code (docs/MODULES.md); the database checks the name's form.
         with pytest.raises(IntegrityError):
             self.run(
-                "INSERT INTO submissions (submission_id, module, form_data) VALUES ('sub_00000000000c', 'garden', '{}')"
+                "INSERT INTO submissions (submission_id, module, form_data) VALUES ('sub_00000000000c', 'Garden works', '{}')"
             )
         with pytest.raises(IntegrityError):
             self.run(
