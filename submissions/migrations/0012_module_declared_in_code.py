@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0010_ledger_mtime'),
+        ('submissions', '0011_seed_hvac_descriptions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
