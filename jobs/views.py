@@ -25,6 +25,7 @@ from jobs.selectors import (
     job_submission,
     report_storage_name,
 )
+from submissions.legacy.store import legacy_dir
 from submissions.models import Submission
 from submissions.selectors import can_view_submission
 
@@ -77,7 +78,7 @@ def _legacy_report(filename: str) -> Path | None:
     ``filename`` is what the job's imported URL names (an encoded slash makes it a path); it is
     served only from inside the folder, and a name no file can have (a NUL byte) is simply missing.
     """
-    folder = Path(settings.INJAAZ_LEGACY_DIR).resolve()
+    folder = legacy_dir().resolve()
     try:
         candidate = (folder / filename).resolve()
         if not candidate.is_relative_to(folder) or not candidate.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import logging
@@ -160,3 +161,21 @@ def test_checking_the_tree_lists_every_bad_file_and_counts_the_good_ones(legacy_
     for problem in problems:
         assert problem.path.parent == tree.submissions_dir
         assert bad_names[problem.path.stem] in problem.reason
+
+
+def test_only_the_legacy_store_reads_the_legacy_dir_setting() -> None:
+    """``submissions.legacy.store.legacy_dir()`` is the one accessor; app code asks it."""
+    from tests.test_import_cycles import ROOT, project_modules
+
+    readers = set()
+    for name, path in project_modules(ROOT).items():
+        if name.startswith(("tests.", "bench.", "injaaz.settings")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "INJAAZ_LEGACY_DIR":
+                readers.add(name)
+            elif isinstance(node, ast.Call) and any(
+                isinstance(arg, ast.Constant) and arg.value == "INJAAZ_LEGACY_DIR" for arg in node.args
+            ):
+                readers.add(name)  # getattr(settings, "INJAAZ_LEGACY_DIR") and the like
+    assert readers == {"submissions.legacy.store"}

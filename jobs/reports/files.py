@@ -26,6 +26,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, default_storage
 
 from jobs.errors import TransientStorageError, is_transient
+from submissions.legacy.store import legacy_dir
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class ReportFiles:
 
     @classmethod
     def for_document(cls, document: Any, **options: Any) -> ReportFiles:
-        options.setdefault("legacy_dir", Path(settings.INJAAZ_LEGACY_DIR))
+        options.setdefault("legacy_dir", legacy_dir())
         return cls(names=storage_names_in(document), **options)
 
     def storage_name(self, reference: str) -> str | None:

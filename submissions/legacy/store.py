@@ -55,9 +55,17 @@ class LegacyFileError(LegacyFormatError):
         self.reason = reason
 
 
+def legacy_dir() -> Path:
+    """The legacy tree's folder (``INJAAZ_LEGACY_DIR``): the one place that reads the setting.
+
+    Read on every call, not cached: tests and phase switches change it at run time.
+    """
+    return Path(settings.INJAAZ_LEGACY_DIR)
+
+
 def legacy_tree() -> LegacyTree:
-    """The tree at ``INJAAZ_LEGACY_DIR``, read from settings on every call (phases switch at run time)."""
-    return LegacyTree(Path(settings.INJAAZ_LEGACY_DIR))
+    """The tree at ``legacy_dir()``."""
+    return LegacyTree(legacy_dir())
 
 
 def is_record_file(path: Path, prefix: str) -> bool:

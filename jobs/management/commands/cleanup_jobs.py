@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Action, audit_record
 from submissions.importer.cleanup import cleanup_jobs, parse_duration
+from submissions.legacy.store import legacy_dir
 from submissions.management.base import LegacyTreeCommand
 
 
@@ -33,7 +33,7 @@ class Command(LegacyTreeCommand):
             older_than = parse_duration(options["older_than"])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        tree = None if options["no_files"] else Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
+        tree = None if options["no_files"] else options["path"] or legacy_dir()
         with transaction.atomic():
             summary = cleanup_jobs(older_than=older_than, tree=tree, dry_run=options["dry_run"], now=timezone.now())
             if not options["dry_run"]:

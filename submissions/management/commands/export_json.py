@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
 from submissions.importer.export import export_tree
+from submissions.legacy.store import legacy_dir
 from submissions.management.base import LegacyTreeCommand
 
 
@@ -36,7 +36,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--dry-run", action="store_true", help="count what would be written, write nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        output = Path(options["output"] or settings.INJAAZ_LEGACY_DIR)
+        output = options["output"] or legacy_dir()
         if output.exists() and not output.is_dir():
             raise CommandError(f"{output} is not a directory")
         since = parse_since(options["since"]) if options["since"] else None

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
@@ -16,6 +15,7 @@ from submissions.importer.pipeline import DEFAULT_BATCH_SIZE, DEFAULT_SIZE_CAP, 
 from submissions.importer.pool import WorkerDiedError
 from submissions.importer.progress import Progress
 from submissions.importer.uploads import CopySummary, copy_uploads
+from submissions.legacy.store import legacy_dir
 from submissions.management.base import LegacyTreeCommand
 
 
@@ -70,7 +70,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress output")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
+        root = options["path"] or legacy_dir()
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         if options["batch_size"] < 1 or options["workers"] < 0:

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import Action, audit_record
 from submissions.importer.verify import format_verification
+from submissions.legacy.store import legacy_dir
 from submissions.management.base import LegacyTreeCommand
 
 
@@ -27,7 +27,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--workers", type=int, default=2, help="parser processes (0: parse in this process)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root = Path(options["path"] or settings.INJAAZ_LEGACY_DIR)
+        root = options["path"] or legacy_dir()
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         result = self.verify_tree(root, options["workers"])
