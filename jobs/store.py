@@ -26,7 +26,15 @@ from jobs.models import Job, JobStatus
 from submissions.legacy.files import dump_document
 from submissions.legacy.normalize import parse_timestamp
 from submissions.legacy.records import NormalizedJob
-from submissions.legacy.store import LegacyFileError, job_file_load, job_files, legacy_tree, write_on_commit
+from submissions.legacy.store import (
+    JOB_OWNER_KEY,
+    LegacyFileError,
+    job_file_load,
+    job_file_owner,
+    job_files,
+    legacy_tree,
+    write_on_commit,
+)
 from submissions.models import Submission
 from submissions.router import jobs_in_files, submission_get
 
@@ -107,11 +115,13 @@ def job_results(*, status: str, excel_url: str, pdf_url: str, error_message: str
     return []
 
 
-def job_document(*, job_id: str, values: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+def job_document(
+    *, job_id: str, values: dict[str, Any], meta: dict[str, Any], owner_id: int | None = None
+) -> dict[str, Any]:
     """A job file in the old format (FORMAT.md §2): compact JSON, epoch-float times.
 
-    Injaaz adds ``started_at`` (epoch float) when the job has started running; the old app
-    ignores unknown keys.
+    Injaaz adds ``started_at`` (epoch float) when the job has started running, and ``owner_id``
+    (the submitter's user id) when it knows one; the old app ignores unknown keys.
     """
     document: dict[str, Any] = {
         "job_id": job_id,
@@ -135,7 +145,28 @@ def job_document(*, job_id: str, values: dict[str, Any], meta: dict[str, Any]) -
         document["attempts"] = int(values["attempts"])
     if values.get("queued_at") is not None:
         document["queued_at"] = _epoch(values["queued_at"])
+    if owner_id is not None:
+        document[JOB_OWNER_KEY] = owner_id
     return document
+
+
+def _owner_of(submission: Submission) -> int | None:
+    return submission.user_id if isinstance(submission.user_id, int) else None
+
+
+def _recorded_owner(documents: list[dict[str, Any]]) -> int | None:
+    return next(filter(None, (job_file_owner(document) for document in documents)), None)
+
+
+def _attach_submission(job: Job, submission: Submission | None, document: dict[str, Any]) -> None:
+    """Point the job at its submission. One read from a legacy file alone (``json`` phase) names
+    no user: it gets the owner the job file records, so ``can_view_submission`` lets the
+    submitter follow the job and download its reports."""
+    if submission is None:
+        return
+    if submission.pk is None and submission.user_id is None:
+        submission.user_id = job_file_owner(document)
+    job.submission = submission
 
 
 def _values_from_file(document: dict[str, Any], record: NormalizedJob) -> dict[str, Any]:
@@ -189,7 +220,13 @@ class LegacyJobStore:
         job.full_clean(exclude=["submission"])
         submission = job.submission  # may be unsaved: a submission that lives in a file
         values = {name: getattr(job, name) for name in FILE_FIELDS}
-        document = job_document(job_id=job.job_id, values=values, meta=_meta_for(submission, job.created_at))
+        owner_id = _owner_of(submission)
+        if owner_id is None and submission.pk is None:
+            # Staff regenerating a file-only submission's reports: the new job keeps its submitter.
+            owner_id = _recorded_owner([document for _, document in self._files_of(submission.submission_id)])
+        document = job_document(
+            job_id=job.job_id, values=values, meta=_meta_for(submission, job.created_at), owner_id=owner_id
+        )
         with _jobs_lock():
             path = legacy_tree().job_path(job.job_id)
             if path.exists():
@@ -213,11 +250,14 @@ class LegacyJobStore:
                 log("legacy job store: rewriting %s from the job in hand (%s)", path, error.reason)
                 values = {name: getattr(job, name) for name in FILE_FIELDS}
                 meta = _meta_for(job.submission, job.created_at)
+                owner_id = _owner_of(job.submission)
             else:
                 values = _values_from_file(document, record)
                 meta = document["meta"] if isinstance(document.get("meta"), dict) else {}
+                owner_id = job_file_owner(document)
             values.update(changes)
-            write_on_commit(path, dump_document(job_document(job_id=job.job_id, values=values, meta=meta), indent=None))
+            rewritten = job_document(job_id=job.job_id, values=values, meta=meta, owner_id=owner_id)
+            write_on_commit(path, dump_document(rewritten, indent=None))
 
     def get(self, job_id: str) -> Job | None:
         try:
@@ -228,12 +268,21 @@ class LegacyJobStore:
             raise
         job = self._job(*loaded)
         if loaded[2].submission_id:
-            submission = _submission_or_none(loaded[2].submission_id)
-            if submission is not None:
-                job.submission = submission
+            _attach_submission(job, _submission_or_none(loaded[2].submission_id), loaded[1])
         return job
 
     def for_submission(self, submission_id: str) -> list[Job]:
+        found = self._files_of(submission_id)
+        if found:
+            submission = _submission_or_none(submission_id)
+            # The submitter is whoever its job files record (a regenerated job inherits it).
+            owner = {JOB_OWNER_KEY: _recorded_owner([document for _, document in found])}
+            for job, _ in found:
+                _attach_submission(job, submission, owner)
+        return sorted((job for job, _ in found), key=lambda job: job.created_at, reverse=True)
+
+    def _files_of(self, submission_id: str) -> list[tuple[Job, dict[str, Any]]]:
+        """The jobs of ``submission_id`` with their files' documents (no submission attached yet)."""
         needle = submission_id.encode()
         found = []
         for path in job_files():
@@ -245,12 +294,8 @@ class LegacyJobStore:
                 logger.warning("legacy job store: %s skipped while listing jobs of %s: %s", path, submission_id, error)
                 continue
             if loaded[2].submission_id == submission_id:
-                found.append(self._job(*loaded))
-        submission = _submission_or_none(submission_id) if found else None
-        for job in found:
-            if submission is not None:
-                job.submission = submission
-        return sorted(found, key=lambda job: job.created_at, reverse=True)
+                found.append((self._job(*loaded), loaded[1]))
+        return found
 
     def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
         found = []
@@ -265,9 +310,8 @@ class LegacyJobStore:
             job = self._job(*loaded)
             if job.created_at >= created_before:
                 continue
-            submission = _submission_or_none(loaded[2].submission_id) if loaded[2].submission_id else None
-            if submission is not None:
-                job.submission = submission
+            if loaded[2].submission_id:
+                _attach_submission(job, _submission_or_none(loaded[2].submission_id), loaded[1])
             found.append(job)
         return sorted(found, key=lambda job: job.created_at)
 

@@ -6,7 +6,8 @@
 - ``jobs/<job_id>.json`` is rebuilt in the old job-file shape from the ``jobs`` row: ``state``
   (a failed job is ``failed`` whatever its module), ``progress``, ``results`` in its module's
   shape (HVAC ``{excel_url, pdf_url}``, Civil ``[{filename, url}]``, Cleaning ``{excel, pdf}``,
-  ``{"error": ...}`` on failure), ``meta`` (``submission_id``, ``module``) and epoch-float times.
+  ``{"error": ...}`` on failure), ``meta`` (``submission_id``, ``module``), epoch-float times and
+  Injaaz's ``owner_id`` (the submitter's user id, which the old app ignores).
 
 Every file goes through the atomic writer; a file whose content is already canonically equal is
 left alone, so exporting twice writes nothing the second time. ``import → export → verify``
@@ -27,6 +28,7 @@ from submissions.importer.canonical import content_hash, job_digest
 from submissions.legacy.files import LegacyTree, atomic_write_json, parse_json_bytes
 from submissions.legacy.normalize import normalize_job
 from submissions.legacy.records import LegacyFormatError
+from submissions.legacy.store import JOB_OWNER_KEY
 from submissions.models import Submission
 
 
@@ -86,6 +88,9 @@ def job_document(job: Job, *, submission_id: str, module: str) -> dict[str, Any]
     }
     if job.completed_at is not None:
         document["completed_at"] = _epoch(job.completed_at)
+    if job.submission.user_id is not None:
+        # After a step back to ``json`` phase the submitter still follows their jobs.
+        document[JOB_OWNER_KEY] = job.submission.user_id
     return document
 
 

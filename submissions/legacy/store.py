@@ -159,6 +159,18 @@ def job_file_load(path: Path) -> tuple[Path, dict[str, Any], NormalizedJob]:
         raise LegacyFileError(path, str(error)) from error
 
 
+# In ``json`` phase a submission lives only in its legacy file, which names no Injaaz user: Injaaz's
+# job files record the submitter's user id under this key (the old app ignores unknown keys), so
+# the submitter can follow the job and download its reports as staff can (``jobs.store``).
+JOB_OWNER_KEY = "owner_id"
+
+
+def job_file_owner(document: dict[str, Any]) -> int | None:
+    """The submitter's user id a job file records (``None`` for the old app's files and bad values)."""
+    value = document.get(JOB_OWNER_KEY)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def job_files() -> Iterator[Path]:
     for path in legacy_tree().job_files():
         if is_record_file(path, "job_"):
