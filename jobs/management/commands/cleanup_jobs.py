@@ -33,7 +33,7 @@ class Command(LegacyTreeCommand):
             older_than = parse_duration(options["older_than"])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        tree = None if options["no_files"] else options["path"] or legacy_dir()
+        tree = None if options["no_files"] else Path(options["path"] or legacy_dir())
         with transaction.atomic():
             summary = cleanup_jobs(older_than=older_than, tree=tree, dry_run=options["dry_run"], now=timezone.now())
             if not options["dry_run"]:

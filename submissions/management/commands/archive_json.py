@@ -30,7 +30,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--workers", type=int, default=2, help="parser processes for the verification")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root = options["path"] or legacy_dir()
+        root = Path(options["path"] or legacy_dir())
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         output = Path(options["output"])

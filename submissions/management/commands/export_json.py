@@ -36,7 +36,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--dry-run", action="store_true", help="count what would be written, write nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        output = options["output"] or legacy_dir()
+        output = Path(options["output"] or legacy_dir())
         if output.exists() and not output.is_dir():
             raise CommandError(f"{output} is not a directory")
         since = parse_since(options["since"]) if options["since"] else None

@@ -70,7 +70,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress output")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root = options["path"] or legacy_dir()
+        root = Path(options["path"] or legacy_dir())
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         if options["batch_size"] < 1 or options["workers"] < 0:

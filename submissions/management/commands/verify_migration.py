@@ -27,7 +27,7 @@ class Command(LegacyTreeCommand):
         parser.add_argument("--workers", type=int, default=2, help="parser processes (0: parse in this process)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        root = options["path"] or legacy_dir()
+        root = Path(options["path"] or legacy_dir())
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
         result = self.verify_tree(root, options["workers"])
