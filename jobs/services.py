@@ -227,7 +227,7 @@ def _generate(run: _Run) -> tuple[str, str]:
     run.progress(PROGRESS_CONTENT)
     token = secrets.token_hex(16)
     excel_name = report_storage_name(job_id, token, "excel")
-    _save_report(excel_name, build_workbook(content))
+    _save_report(excel_name, build_workbook(content, photo_link=files.download_link))
     run.progress(PROGRESS_EXCEL)
     pdf_name = report_storage_name(job_id, token, "pdf")
     _save_report(pdf_name, build_pdf(content))

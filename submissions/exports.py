@@ -2,7 +2,8 @@
 
 Rows are read in chunks (``iterator``) and written as they come: a CSV streams to the client,
 an XLSX is written by openpyxl's write-only workbook into a temporary file that is then
-streamed. Every cell goes through ``injaaz.spreadsheet.neutralise`` (formula injection).
+streamed. XLSX cells are typed (``injaaz.spreadsheet.write``: dates are dates, text is a string
+cell, never a formula); CSV text that starts like a formula gets the neutralising quote.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from audit.services import Action, audit_record
-from injaaz.spreadsheet import neutralise
+from injaaz.spreadsheet import neutralise, row_cells
 from submissions.models import Submission
 
 HEADERS = ["Submission id", "Module", "Site", "Visit date", "Status", "Inspector", "Created (UTC)"]
@@ -37,9 +38,7 @@ def _rows(queryset: QuerySet[Submission]) -> Iterator[list[Any]]:
     values = queryset.select_related(None).order_by("-created_at", "-id").values_list(*FIELDS)
     for submission_id, module, site, visit_date, status, email, created in values.iterator(chunk_size=2000):
         created_utc = created.astimezone(dt.UTC).replace(tzinfo=None) if created else None
-        yield [
-            neutralise(value) for value in (submission_id, module, site, visit_date, status, email or "", created_utc)
-        ]
+        yield [submission_id, module, site, visit_date, status, email or "", created_utc]
 
 
 @transaction.atomic
@@ -62,7 +61,7 @@ def submission_export_csv(*, actor: Any, queryset: QuerySet[Submission]) -> Iter
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(HEADERS)
         for row in _rows(queryset):
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow(["" if value is None else neutralise(value) for value in row])
 
     return lines()
 
@@ -76,7 +75,7 @@ def submission_export_xlsx(*, actor: Any, queryset: QuerySet[Submission]) -> IO[
     sheet = workbook.create_sheet("Submissions")
     sheet.append(HEADERS)
     for row in _rows(queryset):
-        sheet.append(row)
+        sheet.append(row_cells(sheet, row))
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to FileResponse, which closes it
     workbook.save(output)
     output.seek(0)

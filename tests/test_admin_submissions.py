@@ -231,8 +231,9 @@ class TestActions:
         workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         sheet = workbook["Submissions"]
         assert sheet["A2"].value == risky.submission_id
-        assert sheet["C2"].value == "'+cmd|' /C calc'!A0"
-        assert sheet["D2"].value.date() == risky.visit_date
+        # A typed string cell: the text as it was, no apostrophe, never a formula.
+        assert (sheet["C2"].value, sheet["C2"].data_type) == ("+cmd|' /C calc'!A0", "s")
+        assert sheet["D2"].value.date() == risky.visit_date and sheet["D2"].is_date
         assert (AuditLog.objects.get(action="export_submissions").details or {})["format"] == "xlsx"
 
     def test_regenerate_action_is_offered_to_staff_who_may_change(self, staff_client: Any) -> None:

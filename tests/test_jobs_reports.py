@@ -29,8 +29,9 @@ GENERATED_AT = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
 
 def render(document: dict[str, Any], submission_id: str, module: str | None = None) -> RenderedReports:
     record = normalize_submission(document, stem=submission_id, module_hint=module)
+    files = ReportFiles.for_document(document)
     return render_reports(
-        record, ReportFiles.for_document(document).open, job_id="job_0000000000aa", generated_at=GENERATED_AT
+        record, files.open, job_id="job_0000000000aa", generated_at=GENERATED_AT, photo_link=files.download_link
     )
 
 
@@ -58,7 +59,7 @@ def pdf_fonts(reader: pypdf.PdfReader) -> set[str]:
     return names
 
 
-def test_hvac_workbook_has_every_field_item_and_photo_and_neutralises_formulas() -> None:
+def test_hvac_workbook_has_every_field_item_and_photo_and_typed_cells() -> None:
     document = hvac_document("sub_00000000a001", items=2, photos_per_item=2, prefix="wb")
     reports = render(document, "sub_00000000a001")
     rows = sheet_values(reports.excel)
@@ -66,28 +67,26 @@ def test_hvac_workbook_has_every_field_item_and_photo_and_neutralises_formulas()
     assert rows[0][0] == "HVAC & MEP Inspection Report"
     assert fields["Submission"] == "sub_00000000a001"
     assert fields["Site name"] == f"{ARABIC_SITE} Tower"
-    assert fields["Visit date"] == "2026-01-15"
-    assert fields["Items"] == "2"
-    assert fields["Photos"] == "4"
+    assert fields["Visit date"] == dt.datetime(2026, 1, 15)  # a date cell
+    assert fields["Items"] == 2
+    assert fields["Photos"] == 4
     assert fields["Technician signature"] == "Signed"
     assert fields["Operations manager signature"] == "Not signed"
     header = rows.index(("#", "Asset", "System", "Description", "Photos"))
     first, second = rows[header + 1], rows[header + 2]
     assert first[:3] == (1, "HVAC", "Chiller Evaporator")
-    # A description starting with "=" is text, never a formula.
-    assert first[3] == '\'=HYPERLINK("http://evil.example","click") item 1'
+    # A description starting with "=" is a string cell, never a formula, with no apostrophe.
+    assert first[3] == '=HYPERLINK("http://evil.example","click") item 1'
     assert first[4] == 2 and second[0] == 2
     workbook = openpyxl.load_workbook(io.BytesIO(reports.excel))
     photos = workbook["Photos"]
     assert [row[:2] for row in photos.iter_rows(min_row=2, values_only=True)] == [(1, 1), (2, 1), (3, 2), (4, 2)]
-    assert photos["C2"].value == "/media/photos/wb0_0.jpg"
+    # The authorised download route of the stored photo, absolute on the submission's site.
+    assert photos["C2"].value == photos["C2"].hyperlink.target == "http://testserver/files/photos/wb0_0.jpg"
     assert len(photos._images) == 4  # thumbnails embedded
-    assert not any(
-        isinstance(cell.value, str) and cell.value.startswith("=")
-        for sheet in workbook
-        for row in sheet
-        for cell in row
-    )
+    assert not any(cell.data_type == "f" for sheet in workbook for row in sheet for cell in row)
+    description = workbook.worksheets[0].cell(header + 2, 4)
+    assert (description.data_type, description.value[0]) == ("s", "=")
 
 
 def test_civil_workbook_keeps_every_work_row_and_numbers() -> None:
@@ -96,7 +95,9 @@ def test_civil_workbook_keeps_every_work_row_and_numbers() -> None:
     fields = pairs(rows)
     assert fields["Project name"] == "Villa 12"
     assert fields["Location"] == "Dubai Marina"
-    assert fields["Manager"] == "'+Manager"
+    assert fields["Manager"] == "+Manager"
+    assert fields["Visit date"] == dt.datetime(2026, 2, 1)
+    assert fields["Estimated completion"] == dt.datetime(2026, 3, 1)
     assert fields["Floor"] == "3"
     header = next(index for index, row in enumerate(rows) if row[0] == "#")
     assert rows[header][:7] == (
@@ -108,9 +109,9 @@ def test_civil_workbook_keeps_every_work_row_and_numbers() -> None:
         "Price",
         "Labour (hours/day)",
     )
-    assert rows[header + 1][:8] == (1, "Repaint wall", 12, "'@Jotun", 3, 120.5, "2 days", 1)
-    # "-5" typed into a number field is the number -5; "-Fix tiles" is neutralised text.
-    assert rows[header + 2][:3] == (2, "'-Fix tiles", -5)
+    assert rows[header + 1][:8] == (1, "Repaint wall", 12, "@Jotun", 3, 120.5, "2 days", 1)
+    # "-5" typed into a number field is the number -5; "-Fix tiles" is a string cell.
+    assert rows[header + 2][:3] == (2, "-Fix tiles", -5)
     photos = openpyxl.load_workbook(io.BytesIO(reports.excel))["Photos"]
     assert photos["C2"].hyperlink.target == "https://res.cloudinary.com/demo/x.jpg"
     assert photos["D2"].value == "Image not available"
@@ -156,7 +157,9 @@ def test_missing_and_foreign_photos_render_as_not_available() -> None:
 
 def test_cleaning_pdf_and_workbook_cover_its_sections() -> None:
     require_report_fonts()
-    reports = render(cleaning_document("sub_00000000e001"), "sub_00000000e001")
+    document = cleaning_document("sub_00000000e001")
+    document |= {"contact_number": "+971 50 123 4567", "room_count": "12", "facility_cleaner_count": "4"}
+    reports = render(document, "sub_00000000e001")
     _, text = pdf_text(reports.pdf)
     for expected in ("Site Assessment Report", "Project & client details", "Safety & staffing", "Marina Heights"):
         assert expected in text
@@ -165,6 +168,13 @@ def test_cleaning_pdf_and_workbook_cover_its_sections() -> None:
     assert fields["Offices"] == "Yes" and fields["Toilets"] == "No"
     assert fields["Comments"] == "All good"
     assert fields["Contact person signature"] == "Not signed"
+    # The phone number is that exact text in a string cell; counts are numbers; the date a date.
+    assert fields["Contact number"] == "+971 50 123 4567"
+    assert (fields["Rooms"], fields["Cleaners"]) == (12, 4)
+    assert fields["Date of visit"] == dt.datetime(2026, 3, 3)
+    sheet = openpyxl.load_workbook(io.BytesIO(reports.excel)).worksheets[0]
+    phone = next(cell for row in sheet for cell in row if cell.value == "+971 50 123 4567")
+    assert phone.data_type == "s"
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("sub_*.json")), ids=lambda path: path.stem)

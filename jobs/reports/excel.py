@@ -1,61 +1,66 @@
 """The Excel workbook of a submission (openpyxl).
 
 Sheet one holds the summary, every field of the module by section, the items or work rows with
-their photo counts, and the signatures; sheet "Photos" lists every photo with its link and a
-thumbnail. Every text cell goes through ``injaaz.spreadsheet.neutralise``: text that starts
-like a formula is never run as one.
+their photo counts, and the signatures; sheet "Photos" lists every photo, in the order the
+inspector picked them, with its link and a thumbnail. Cells are typed (``injaaz.spreadsheet``):
+numbers typed into number fields are numbers, dates are dates, text is always a string cell, so
+text that starts like a formula is never run as one and shows no apostrophe.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import re
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from injaaz.spreadsheet import neutralise
+from injaaz.spreadsheet import DATE, NUMBER, put, typed
 from jobs.reports.content import PhotoView, ReportContent
 
 BRAND = "125435"
-EXCEL_CELL_LIMIT = 32_767
-# Fields whose values are numbers typed into number inputs: written as numbers when they are.
-NUMERIC_KEYS = {
-    "item_number",
-    "quantity",
-    "material_qty",
-    "price",
-    "room_count",
-    "current_team_size",
-    "lift_count_total",
-    "required_team_size",
-} | {
-    f"facility_{name}"
-    for name in (
-        "ground_parking",
-        "basement",
-        "podium",
-        "gym_room",
-        "swimming_pool",
-        "washroom_male",
-        "washroom_female",
-        "changing_room",
-        "play_kids_place",
-        "garbage_room",
-        "floor_chute_room",
-        "staircase",
-        "floor_service_room",
-        "cleaner_count",
-    )
-}
-_NUMBER_RE = re.compile(r"^-?\d{1,12}(\.\d{1,6})?$")
+# The type of the fields whose values become number or date cells (when they are one).
+FIELD_KINDS: dict[str, str] = dict.fromkeys(
+    (
+        "item_number",
+        "quantity",
+        "material_qty",
+        "price",
+        "room_count",
+        "current_team_size",
+        "lift_count_total",
+        "required_team_size",
+        *(
+            f"facility_{name}"
+            for name in (
+                "ground_parking",
+                "basement",
+                "podium",
+                "gym_room",
+                "swimming_pool",
+                "washroom_male",
+                "washroom_female",
+                "changing_room",
+                "play_kids_place",
+                "garbage_room",
+                "floor_chute_room",
+                "staircase",
+                "floor_service_room",
+                "cleaner_count",
+            )
+        ),
+    ),
+    NUMBER,
+) | dict.fromkeys(("visit_date", "date_of_visit", "estimated_completion"), DATE)
+# Summary rows that are counts or times rather than text.
+SUMMARY_KINDS = {"visit_date": DATE, "items": NUMBER, "photos": NUMBER}
+SUMMARY_TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 TITLE_FONT = Font(bold=True, size=14, color="FFFFFF")
 TITLE_FILL = PatternFill("solid", start_color=BRAND, end_color=BRAND)
@@ -66,22 +71,19 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 THUMBNAIL_ROW_HEIGHT = 72  # points; thumbnails are at most 120 px (90 pt) on their long side
 
 
-def cell_text(value: Any) -> Any:
-    """A value safe for a cell: control characters dropped, length capped, formulas neutralised."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_CELL_LIMIT]
-    return neutralise(value)
-
-
 def cell_value(key: str, value: str) -> Any:
-    """Numbers typed into number fields become numbers; everything else stays (neutralised) text."""
-    if key in NUMERIC_KEYS and _NUMBER_RE.match(value.strip()):
+    """A field's value as its cell: a number or a date when its field expects one and it is one."""
+    return typed(value, FIELD_KINDS.get(key, ""))
+
+
+def summary_value(key: str, value: str) -> Any:
+    """A summary row's value: the visit date a date, counts numbers, times date-times (UTC)."""
+    if key in ("created_at", "generated_at"):
         try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            return cell_text(value)
-        return int(number) if number == number.to_integral_value() and "." not in value else float(number)
-    return cell_text(value)
+            return dt.datetime.strptime(value, SUMMARY_TIME_FORMAT)  # noqa: DTZ007 - UTC, said in the label
+        except ValueError:
+            return value
+    return typed(value, SUMMARY_KINDS.get(key, ""))
 
 
 def _is_web_link(reference: str) -> bool:
@@ -89,10 +91,15 @@ def _is_web_link(reference: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and '"' not in reference
 
 
-def _photo_link_text(reference: str) -> str:
+def _photo_link_text(reference: str, link: str) -> str:
     if reference.startswith("data:"):
         return "(image embedded in the submission)"
-    return reference
+    return link or reference
+
+
+def web_link(reference: str) -> str:
+    """The default photo link: the reference itself when it is already an absolute web link."""
+    return reference if _is_web_link(reference) else ""
 
 
 def _add_image(sheet: Worksheet, data: bytes, width: int, height: int, anchor: str) -> None:
@@ -109,25 +116,25 @@ class _Writer:
 
     def title(self, text: str, subtitle: str) -> None:
         self.sheet.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=self.width)
-        cell = self.sheet.cell(self.row, 1, cell_text(text))
+        cell = put(self.sheet, self.row, 1, text)
         cell.font, cell.fill = TITLE_FONT, TITLE_FILL
         self.sheet.row_dimensions[self.row].height = 24
         self.row += 1
-        self.sheet.cell(self.row, 1, cell_text(subtitle)).font = Font(italic=True)
+        put(self.sheet, self.row, 1, subtitle).font = Font(italic=True)
         self.row += 2
 
     def heading(self, text: str) -> None:
-        self.sheet.cell(self.row, 1, cell_text(text)).font = HEADER_FONT
+        put(self.sheet, self.row, 1, text).font = HEADER_FONT
         self.row += 1
 
     def pair(self, label: str, value: Any) -> None:
-        self.sheet.cell(self.row, 1, cell_text(label)).font = LABEL_FONT
-        self.sheet.cell(self.row, 2, value).alignment = WRAP
+        put(self.sheet, self.row, 1, label).font = LABEL_FONT
+        put(self.sheet, self.row, 2, value).alignment = WRAP
         self.row += 1
 
     def columns(self, labels: list[str]) -> None:
         for column, label in enumerate(labels, start=1):
-            cell = self.sheet.cell(self.row, column, cell_text(label))
+            cell = put(self.sheet, self.row, column, label)
             cell.font, cell.fill = COLUMN_FONT, TITLE_FILL
         self.row += 1
 
@@ -135,8 +142,9 @@ class _Writer:
         self.row += 1
 
 
-def build_workbook(content: ReportContent) -> bytes:
-    """The workbook's bytes (``.xlsx``)."""
+def build_workbook(content: ReportContent, *, photo_link: Callable[[str], str] = web_link) -> bytes:
+    """The workbook's bytes (``.xlsx``). ``photo_link``: a photo reference's absolute link (the
+    authorised download link of a stored photo; ``jobs.reports.files.ReportFiles.download_link``), or ""."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -147,7 +155,7 @@ def build_workbook(content: ReportContent) -> bytes:
     writer.title(content.layout.title, content.layout.subtitle)
     writer.heading("Summary")
     for row in content.summary:
-        writer.pair(row.label, cell_text(row.value))
+        writer.pair(row.label, summary_value(row.key, row.value))
 
     for section in content.sections:
         writer.gap()
@@ -166,7 +174,7 @@ def build_workbook(content: ReportContent) -> bytes:
             ]
             values.append(len(item.photos))
             for column, value in enumerate(values, start=1):
-                sheet.cell(writer.row, column, value).alignment = WRAP
+                put(sheet, writer.row, column, value).alignment = WRAP
             writer.row += 1
         if not content.items:
             writer.pair("No items were recorded.", "")
@@ -177,9 +185,9 @@ def build_workbook(content: ReportContent) -> bytes:
         status = "Signed" if signature.present else "Not signed"
         if signature.present and signature.image is None:
             status = "Signed (image not available)"
-        sheet.cell(writer.row, 1, cell_text(signature.label)).font = LABEL_FONT
-        sheet.cell(writer.row, 2, cell_text(status))
-        sheet.cell(writer.row, 3, cell_text(signature.person))
+        put(sheet, writer.row, 1, signature.label).font = LABEL_FONT
+        put(sheet, writer.row, 2, status)
+        put(sheet, writer.row, 3, signature.person)
         if signature.image is not None:
             image = signature.image
             _add_image(sheet, image.thumbnail, image.thumbnail_width, image.thumbnail_height, f"D{writer.row}")
@@ -191,35 +199,36 @@ def build_workbook(content: ReportContent) -> bytes:
     for column in range(3, len(item_columns) + 2):
         sheet.column_dimensions[get_column_letter(column)].width = 20
 
-    _photos_sheet(workbook.create_sheet("Photos"), content.all_photos)
+    _photos_sheet(workbook.create_sheet("Photos"), content.all_photos, photo_link)
 
     workbook.properties.creator = "Injaaz"
-    workbook.properties.title = cell_text(f"{content.layout.title} {content.submission_id}")
+    workbook.properties.title = f"{content.layout.title} {content.submission_id}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _photos_sheet(sheet: Worksheet, photos: list[PhotoView]) -> None:
+def _photos_sheet(sheet: Worksheet, photos: list[PhotoView], photo_link: Callable[[str], str]) -> None:
     headers = ["Photo", "Item", "Link", "Thumbnail"]
     for column, label in enumerate(headers, start=1):
-        cell = sheet.cell(1, column, label)
+        cell = put(sheet, 1, column, label)
         cell.font, cell.fill = COLUMN_FONT, TITLE_FILL
     for row, photo in enumerate(photos, start=2):
-        sheet.cell(row, 1, photo.number)
-        sheet.cell(row, 2, photo.item + 1 if photo.item is not None else "")
-        link = sheet.cell(row, 3, cell_text(_photo_link_text(photo.reference)))
-        if _is_web_link(photo.reference):
-            link.hyperlink = photo.reference
-            link.style = "Hyperlink"
+        put(sheet, row, 1, photo.number)
+        put(sheet, row, 2, photo.item + 1 if photo.item is not None else "")
+        link = "" if photo.reference.startswith("data:") else photo_link(photo.reference)
+        cell = put(sheet, row, 3, _photo_link_text(photo.reference, link))
+        if _is_web_link(link):
+            cell.hyperlink = link
+            cell.style = "Hyperlink"
         if photo.image is not None:
             image = photo.image
             _add_image(sheet, image.thumbnail, image.thumbnail_width, image.thumbnail_height, f"D{row}")
             sheet.row_dimensions[row].height = THUMBNAIL_ROW_HEIGHT
         else:
-            sheet.cell(row, 4, "Image not available")
+            put(sheet, row, 4, "Image not available")
     if not photos:
-        sheet.cell(2, 1, "No photos were attached.")
+        put(sheet, 2, 1, "No photos were attached.")
     sheet.column_dimensions["A"].width = 8
     sheet.column_dimensions["B"].width = 8
     sheet.column_dimensions["C"].width = 60

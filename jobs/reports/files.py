@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, default_storage
+from django.urls import reverse
 
 from jobs.errors import TransientStorageError, is_transient
 from submissions.legacy.store import legacy_dir
@@ -72,6 +73,11 @@ def storage_names_in(document: Any) -> dict[str, str]:
     return names
 
 
+def _is_origin(url: str) -> bool:
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.query and not parts.fragment
+
+
 def _is_missing_s3_object(error: BaseException) -> bool:
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
@@ -95,9 +101,11 @@ class ReportFiles:
         legacy_dir: Path | None = None,
         media_url: str | None = None,
         max_bytes: int = MAX_FILE_BYTES,
+        base_url: str = "",
     ) -> None:
         self.storage = storage if storage is not None else default_storage
         self.names = dict(names or {})
+        self.base_url = base_url.rstrip("/") if _is_origin(base_url) else ""
         self.legacy_dir = legacy_dir
         self.media_path = urlsplit(media_url if media_url is not None else settings.MEDIA_URL or "").path
         self.max_bytes = max_bytes
@@ -105,7 +113,29 @@ class ReportFiles:
     @classmethod
     def for_document(cls, document: Any, **options: Any) -> ReportFiles:
         options.setdefault("legacy_dir", legacy_dir())
+        if isinstance(document, dict) and isinstance(document.get("base_url"), str):
+            options.setdefault("base_url", document["base_url"])
         return cls(names=storage_names_in(document), **options)
+
+    def download_link(self, reference: str) -> str:
+        """The absolute link a reader of the report follows to a photo, or "" when there is none.
+
+        A photo Injaaz stores: its authorised download route (``/files/<name>``, which checks the
+        reader may see the submission) on the site the submission was made on (the document's
+        ``base_url``). A web URL (an old Cloudinary photo): itself. A path on the site: joined to
+        ``base_url``. An embedded ``data:`` image has no link.
+        """
+        if not reference or reference.startswith("data:"):
+            return ""
+        name = self.names.get(reference)
+        if name is not None and self.base_url:
+            return self.base_url + reverse("stored_file", kwargs={"name": name})
+        parts = urlsplit(reference)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return reference
+        if self.base_url and reference.startswith("/") and not reference.startswith("//"):
+            return self.base_url + reference
+        return ""
 
     def storage_name(self, reference: str) -> str | None:
         """The storage name ``reference`` points to, if it is one of Injaaz's stored files."""

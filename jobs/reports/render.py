@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobs.reports.content import ReportContent, build_content, references_of
-from jobs.reports.excel import build_workbook
+from jobs.reports.excel import build_workbook, web_link
 from jobs.reports.images import prepare_report_images
 from jobs.reports.pdf import build_pdf
 from submissions.legacy.records import NormalizedSubmission
@@ -39,6 +39,10 @@ def render_reports(
     *,
     job_id: str,
     generated_at: dt.datetime,
+    photo_link: Callable[[str], str] = web_link,
 ) -> RenderedReports:
+    """Both reports; ``photo_link`` gives the workbook's photo links (``ReportFiles.download_link``)."""
     content = report_content(record, open_file, job_id=job_id, generated_at=generated_at)
-    return RenderedReports(excel=build_workbook(content), pdf=build_pdf(content), content=content)
+    return RenderedReports(
+        excel=build_workbook(content, photo_link=photo_link), pdf=build_pdf(content), content=content
+    )
