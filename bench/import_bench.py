@@ -225,6 +225,7 @@ def floor(corpus: Path, workers: int, database_url: str) -> dict[str, Any]:
     """Parse every file into the importer's rows (same worker pool), then a bare COPY of them."""
     import psycopg
 
+    from submissions.importer.outcomes import FileKind
     from submissions.importer.pipeline import DEFAULT_BATCH_SIZE, DEFAULT_SIZE_CAP, scan_folder
     from submissions.importer.pool import Chunk, ChunkPool
     from submissions.importer.worker import ParsedJob, ParsedSubmission, WorkerConfig
@@ -235,7 +236,7 @@ def floor(corpus: Path, workers: int, database_url: str) -> dict[str, Any]:
     counts = {"submissions": 0, "files": 0, "jobs": 0}
     started = time.perf_counter()
     with ChunkPool(config, workers) as pool:
-        for kind, folder in (("job", "jobs"), ("submission", "submissions")):
+        for kind, folder in ((FileKind.JOB, "jobs"), (FileKind.SUBMISSION, "submissions")):
             paths, _ = scan_folder(corpus, folder)
             chunks: Iterator[Chunk] = (
                 [(path, None) for path in paths[i : i + DEFAULT_BATCH_SIZE]]

@@ -110,6 +110,7 @@ def main() -> None:
         import psycopg
 
         from submissions.importer import direct
+        from submissions.importer.outcomes import FileKind
         from submissions.importer.pool import Chunk
         from submissions.importer.worker import WorkerConfig, process_chunk
         from tests.legacy_corpus import make_corpus
@@ -122,7 +123,9 @@ def main() -> None:
         batches = []
         for start in range(0, len(subs), BATCH):
             chunk: Chunk = [(f"submissions/{name}", None) for name in subs[start : start + BATCH]]
-            batches.append(sorted(process_chunk("submission", chunk, config).parsed, key=lambda s: s.submission_id))
+            batches.append(
+                sorted(process_chunk(FileKind.SUBMISSION, chunk, config).parsed, key=lambda s: s.submission_id)
+            )
         written = sum(len(batch) for batch in batches)
 
         with psycopg.connect(bench_url, autocommit=True) as connection, connection.cursor() as cursor:
@@ -140,7 +143,7 @@ def main() -> None:
             cursor.execute(direct.STAGED_JOBS_TABLE)
             for start in range(0, len(jobs), 5 * BATCH):
                 chunk = [(f"jobs/{name}", None) for name in jobs[start : start + 5 * BATCH]]  # same type as above
-                direct.stage_jobs(cursor, process_chunk("job", chunk, config).parsed, connection.transaction)
+                direct.stage_jobs(cursor, process_chunk(FileKind.JOB, chunk, config).parsed, connection.transaction)
             cursor.execute(f"ANALYZE {direct.STAGED_JOBS}")
             cursor.execute("CHECKPOINT")
 

@@ -28,6 +28,7 @@ from submissions.legacy.normalize import parse_timestamp
 from submissions.legacy.records import NormalizedJob
 from submissions.legacy.store import (
     JOB_OWNER_KEY,
+    JobFile,
     LegacyFileError,
     job_file_load,
     job_file_owner,
@@ -242,7 +243,7 @@ class LegacyJobStore:
         with _jobs_lock():
             path = legacy_tree().job_path(job.job_id)
             try:
-                _, document, record = job_file_load(path)
+                loaded = job_file_load(path)
             except LegacyFileError as error:
                 # Not in place yet (its creation commits with this transaction) or unreadable:
                 # the job in hand is then the whole truth.
@@ -252,9 +253,9 @@ class LegacyJobStore:
                 meta = _meta_for(job.submission, job.created_at)
                 owner_id = _owner_of(job.submission)
             else:
-                values = _values_from_file(document, record)
-                meta = document["meta"] if isinstance(document.get("meta"), dict) else {}
-                owner_id = job_file_owner(document)
+                values = _values_from_file(loaded.document, loaded.record)
+                meta = loaded.document["meta"] if isinstance(loaded.document.get("meta"), dict) else {}
+                owner_id = job_file_owner(loaded.document)
             values.update(changes)
             rewritten = job_document(job_id=job.job_id, values=values, meta=meta, owner_id=owner_id)
             write_on_commit(path, dump_document(rewritten, indent=None))
@@ -266,9 +267,9 @@ class LegacyJobStore:
             if not error.path.exists():
                 return None
             raise
-        job = self._job(*loaded)
-        if loaded[2].submission_id:
-            _attach_submission(job, _submission_or_none(loaded[2].submission_id), loaded[1])
+        job = self._job(loaded)
+        if loaded.record.submission_id:
+            _attach_submission(job, _submission_or_none(loaded.record.submission_id), loaded.document)
         return job
 
     def for_submission(self, submission_id: str) -> list[Job]:
@@ -293,8 +294,8 @@ class LegacyJobStore:
             except (OSError, LegacyFileError) as error:
                 logger.warning("legacy job store: %s skipped while listing jobs of %s: %s", path, submission_id, error)
                 continue
-            if loaded[2].submission_id == submission_id:
-                found.append((self._job(*loaded), loaded[1]))
+            if loaded.record.submission_id == submission_id:
+                found.append((self._job(loaded), loaded.document))
         return found
 
     def unfinished(self, *, created_before: dt.datetime) -> list[Job]:
@@ -305,22 +306,22 @@ class LegacyJobStore:
             except LegacyFileError as error:
                 logger.warning("legacy job store: %s skipped while looking for unfinished jobs: %s", path, error)
                 continue
-            if loaded[2].status not in (JobStatus.STARTED, JobStatus.RUNNING):
+            if loaded.record.status not in (JobStatus.STARTED, JobStatus.RUNNING):
                 continue
-            job = self._job(*loaded)
+            job = self._job(loaded)
             if job.created_at >= created_before:
                 continue
-            if loaded[2].submission_id:
-                _attach_submission(job, _submission_or_none(loaded[2].submission_id), loaded[1])
+            if loaded.record.submission_id:
+                _attach_submission(job, _submission_or_none(loaded.record.submission_id), loaded.document)
             found.append(job)
         return sorted(found, key=lambda job: job.created_at)
 
     @staticmethod
-    def _job(path: Path, document: dict[str, Any], record: NormalizedJob) -> Job:
-        values = _values_from_file(document, record)
+    def _job(loaded: JobFile) -> Job:
+        values = _values_from_file(loaded.document, loaded.record)
         if values["created_at"] is None:
-            values["created_at"] = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-        return Job(job_id=record.job_id, **values)
+            values["created_at"] = dt.datetime.fromtimestamp(loaded.path.stat().st_mtime, tz=dt.UTC)
+        return Job(job_id=loaded.record.job_id, **values)
 
 
 def _submission_or_none(submission_id: str) -> Submission | None:
@@ -340,7 +341,7 @@ def expired_job_files(*, older_than: dt.timedelta, now: dt.datetime | None = Non
     expired = []
     for path in job_files():
         try:
-            _, _, record = job_file_load(path)
+            record = job_file_load(path).record
         except LegacyFileError as error:
             logger.warning("legacy job store: %s", error)
             continue

@@ -12,6 +12,7 @@ import pytest
 
 from submissions.importer.canonical import canonical_json, content_hash, text_content_hash
 from submissions.importer.cleanup import parse_duration
+from submissions.importer.outcomes import FileKind
 from submissions.importer.pipeline import scan_folder
 from submissions.importer.refs import cloudinary_public_id, data_url_size, embedded_marker, file_refs
 from submissions.importer.worker import Known, WorkerConfig, process_chunk
@@ -109,7 +110,7 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     raw = json.dumps(document, indent=2)
     (root / "submissions" / "sub_000000000001.json").write_text(raw)
     config = WorkerConfig(root=str(root), size_cap=1024, copy_format=True)
-    result = process_chunk("submission", [("submissions/sub_000000000001.json", None)], config)
+    result = process_chunk(FileKind.SUBMISSION, [("submissions/sub_000000000001.json", None)], config)
     [parsed] = result.parsed
     fields = parsed.copy_row.decode().rstrip("\n").split("\t")
     assert len(fields) == 13
@@ -122,7 +123,7 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     assert fields[11] == "\\N" and parsed.mtime_ns is None
     # The ledger's hash for these bytes: the same file is then not even parsed.
     again = process_chunk(
-        "submission", [("submissions/sub_000000000001.json", (parsed.file_hash, parsed.size, None))], config
+        FileKind.SUBMISSION, [("submissions/sub_000000000001.json", Known(parsed.file_hash, parsed.size, None))], config
     )
     assert again.unchanged == ["submissions/sub_000000000001.json"] and not again.parsed
     assert again.fingerprints == []
@@ -130,23 +131,25 @@ def test_worker_rows_are_valid_copy_text(tmp_path: Path) -> None:
     path = root / "submissions" / "sub_000000000001.json"
     hour_ago = time.time_ns() - 3600 * 10**9
     os.utime(path, ns=(hour_ago, hour_ago))
-    [settled] = process_chunk("submission", [("submissions/sub_000000000001.json", None)], config).parsed
+    [settled] = process_chunk(FileKind.SUBMISSION, [("submissions/sub_000000000001.json", None)], config).parsed
     assert settled.copy_row.split(b"\t")[11] == str(hour_ago).encode() and settled.mtime_ns == hour_ago
     again = process_chunk(
-        "submission", [("submissions/sub_000000000001.json", (parsed.file_hash, parsed.size, None))], config
+        FileKind.SUBMISSION, [("submissions/sub_000000000001.json", Known(parsed.file_hash, parsed.size, None))], config
     )
     assert again.fingerprints == [("submissions/sub_000000000001.json", hour_ago)]
     # Given that size and time, the quick check does not read the file: a change keeping both goes unseen...
-    known: Known = (parsed.file_hash, path.stat().st_size, hour_ago)
+    known = Known(parsed.file_hash, path.stat().st_size, hour_ago)
     path.write_bytes(path.read_bytes().replace(b"line", b"LINE"))
     os.utime(path, ns=(hour_ago, hour_ago))
-    quick = process_chunk("submission", [("submissions/sub_000000000001.json", known)], config)
+    quick = process_chunk(FileKind.SUBMISSION, [("submissions/sub_000000000001.json", known)], config)
     assert quick.unchanged == ["submissions/sub_000000000001.json"] and not quick.parsed and not quick.fingerprints
     # ...and without the time (--rehash) the file is read and found changed.
-    known = (parsed.file_hash, path.stat().st_size, None)
-    [changed] = process_chunk("submission", [("submissions/sub_000000000001.json", known)], config).parsed
+    known = Known(parsed.file_hash, path.stat().st_size, None)
+    [changed] = process_chunk(FileKind.SUBMISSION, [("submissions/sub_000000000001.json", known)], config).parsed
     assert changed.changed and changed.file_hash != parsed.file_hash
-    big = process_chunk("submission", [("submissions/sub_000000000001.json", None)], WorkerConfig(str(root), 10, True))
+    big = process_chunk(
+        FileKind.SUBMISSION, [("submissions/sub_000000000001.json", None)], WorkerConfig(str(root), 10, True)
+    )
     assert big.problems == [
         ("submissions/sub_000000000001.json", f"file is {len(raw)} bytes, over the 10-byte size cap")
     ]

@@ -16,6 +16,7 @@ from django.db import connection
 
 from jobs.models import Job
 from submissions.importer.direct import STAGED_JOBS, STAGED_JOBS_TABLE, close_worker_connection
+from submissions.importer.outcomes import FileKind
 from submissions.importer.pipeline import _connection_params
 from submissions.importer.pool import Chunk
 from submissions.importer.worker import WorkerConfig, Write, process_chunk
@@ -93,7 +94,7 @@ def test_a_worker_writes_a_parsed_batch_on_its_own_connection(tmp_path: Path) ->
         config = WorkerConfig(root=str(made.root), size_cap=SIZE_CAP, copy_format=True, database=_connection_params())
         entries: Chunk = [(f"submissions/{sid}.json", None) for sid in sorted(made.submissions)]
 
-        result = process_chunk("submission", entries, config, Write(upsert_jobs=False))
+        result = process_chunk(FileKind.SUBMISSION, entries, config, Write(upsert_jobs=False))
 
         assert result.parsed == []  # nothing left for the importer
         assert result.written == []  # nothing to report: only counts come back
@@ -104,7 +105,7 @@ def test_a_worker_writes_a_parsed_batch_on_its_own_connection(tmp_path: Path) ->
         ledgered = set(ImportLedgerEntry.objects.values_list("path", flat=True))
         assert ledgered == {path for path, _ in entries}
 
-        again = process_chunk("submission", entries, config, Write(upsert_jobs=False))
+        again = process_chunk(FileKind.SUBMISSION, entries, config, Write(upsert_jobs=False))
         assert not again.tally and len(again.parsed) == len(entries)  # ids exist: the importer merges
     finally:
         close_worker_connection()  # this test played the worker in-process

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
@@ -42,7 +42,6 @@ from submissions.importer.direct import (
     LEDGER_UPSERT,
     STAGED_JOBS,
     STAGED_JOBS_TABLE,
-    Outcome,
     copy_new,
     failed_outcome,
     refused_submission,
@@ -50,16 +49,33 @@ from submissions.importer.direct import (
     stage_jobs,
 )
 from submissions.importer.models import ImportLedgerEntry
+from submissions.importer.outcomes import KEPT_OUTCOMES, FileKind, ImportOutcome, Outcome
 from submissions.importer.worker import ParsedJob, ParsedSubmission
 from submissions.models import Submission, UploadedFile
 
 LOCK_KEY = 0x494E4A41  # "INJA": one import_json at a time per database
-KEPT = ("imported", "present", "updated")  # outcomes after which the database agrees with the file
 
-# path, kind, record id, module, hash, size, settled mtime (ns), outcome
-LedgerRow = tuple[str, str, str, str, str, int, int | None, str]
-# What the ledger holds for a path: the bytes' hash, the module, the size and the settled mtime (ns).
-LedgerEntry = tuple[str, str, int, int | None]
+
+class LedgerEntry(NamedTuple):
+    """What the ledger holds for a path."""
+
+    file_hash: str  # of the bytes imported
+    module: str
+    size: int
+    mtime_ns: int | None  # settled modification time, for the quick check
+
+
+class LedgerRow(NamedTuple):
+    """A ledger row to write (``ImportLedgerEntry``'s fields)."""
+
+    path: str
+    kind: FileKind
+    record_id: str
+    module: str
+    file_hash: str
+    size: int
+    mtime_ns: int | None
+    outcome: ImportOutcome
 
 
 class ImportBusyError(RuntimeError):
@@ -288,7 +304,7 @@ class PostgresBackend:
                 "WHERE path >= %s AND path <= %s",
                 [min(paths), max(paths)],
             )
-            return {row[0]: row[1:] for row in cursor.fetchall() if row[0] in wanted}
+            return {path: LedgerEntry(*entry) for path, *entry in cursor.fetchall() if path in wanted}
 
     def refresh_fingerprints(self, fingerprints: list[tuple[str, int]]) -> None:
         """Record the settled mtimes of files re-read and found unchanged (a cache: its own commit)."""
@@ -371,17 +387,17 @@ class PostgresBackend:
                 cursor.execute(_UPDATE_SUBMISSIONS)
                 cursor.execute(_DELETE_STALE_FILES)
         if file_rows:
-            cursor.execute(_INSERT_FILES.format(outcome="imported", keep_existing=""))
+            cursor.execute(_INSERT_FILES.format(outcome=ImportOutcome.IMPORTED, keep_existing=""))
             if self.update:
-                cursor.execute(_INSERT_FILES.format(outcome="updated", keep_existing=_KEEP_EXISTING_FILES))
+                cursor.execute(_INSERT_FILES.format(outcome=ImportOutcome.UPDATED, keep_existing=_KEEP_EXISTING_FILES))
 
     def _finish_batch(self, cursor: Any) -> list[Outcome]:
         self._link_jobs(cursor, _BATCH_PARENTS)
         cursor.execute(_LEDGER)
         cursor.execute(_SUBMISSION_OUTCOMES)
-        outcomes = [Outcome("submission", *row) for row in cursor.fetchall()]
+        outcomes = [_outcome(FileKind.SUBMISSION, *row) for row in cursor.fetchall()]
         cursor.execute(_JOB_OUTCOMES)
-        outcomes += [Outcome("job", *row) for row in cursor.fetchall()]
+        outcomes += [_outcome(FileKind.JOB, *row) for row in cursor.fetchall()]
         return outcomes
 
     def _link_jobs(self, cursor: Any, parents: str) -> None:
@@ -404,7 +420,13 @@ class PostgresBackend:
             self._link_jobs(cursor, _ALL_PARENTS)
             cursor.execute(_LEDGER)
             cursor.execute(_JOB_OUTCOMES)
-            return [Outcome("job", *row) for row in cursor.fetchall()]
+            return [_outcome(FileKind.JOB, *row) for row in cursor.fetchall()]
+
+
+def _outcome(
+    kind: FileKind, path: str, record_id: str, outcome: str, module: str, changed: bool, *detail: str
+) -> Outcome:
+    return Outcome(kind, path, record_id, ImportOutcome(outcome), module, changed, *detail)
 
 
 # --- Any database (the ORM) -------------------------------------------------------------------
@@ -438,7 +460,12 @@ class OrmBackend:
             rows = ImportLedgerEntry.objects.filter(path__in=paths[start : start + 500]).values_list(
                 "path", "content_hash", "module", "size", "mtime_ns"
             )
-            found.update({row[0]: row[1:] for row in rows})
+            found.update(
+                {
+                    path: LedgerEntry(file_hash, module, size, mtime_ns)
+                    for path, file_hash, module, size, mtime_ns in rows
+                }
+            )
         return found
 
     def refresh_fingerprints(self, fingerprints: list[tuple[str, int]]) -> None:
@@ -478,7 +505,15 @@ class OrmBackend:
             except ValueError as error:  # NaN/Infinity: Python's JSON, not JSON; databases refuse it
                 reason = f"the database refused it: not valid JSON ({error})"
                 failed.append(
-                    Outcome("submission", item.path, item.submission_id, "failed", item.module, item.changed, reason)
+                    Outcome(
+                        FileKind.SUBMISSION,
+                        item.path,
+                        item.submission_id,
+                        ImportOutcome.FAILED,
+                        item.module,
+                        item.changed,
+                        reason,
+                    )
                 )
             else:
                 storable.append(item)
@@ -513,9 +548,9 @@ class OrmBackend:
                     submitted_by_ip=item.ip,
                 )
                 new_rows.append((item, row))
-                outcome = "imported"
+                outcome = ImportOutcome.IMPORTED
             elif content_hash(row.form_data) == content_hash(item.document):
-                outcome = "present"
+                outcome = ImportOutcome.PRESENT
             elif self.update:
                 row.form_data = item.document
                 row.site_name = item.site_name
@@ -524,10 +559,12 @@ class OrmBackend:
                 row.submitted_by_ip = item.ip
                 row.updated_at = now
                 updated_rows.append((item, row))
-                outcome = "updated"
+                outcome = ImportOutcome.UPDATED
             else:
-                outcome = "conflict"
-            outcomes.append(Outcome("submission", item.path, item.submission_id, outcome, row.module, item.changed))
+                outcome = ImportOutcome.CONFLICT
+            outcomes.append(
+                Outcome(FileKind.SUBMISSION, item.path, item.submission_id, outcome, row.module, item.changed)
+            )
         if self.dry_run:
             self.dry_new.update(item.submission_id for item, _ in new_rows)
             return outcomes + self._link_jobs(set(ids))
@@ -565,9 +602,9 @@ class OrmBackend:
         by_path = {item.path: item for item in parsed}
         self._ledger(
             [
-                (
+                LedgerRow(
                     o.path,
-                    "submission",
+                    FileKind.SUBMISSION,
                     o.record_id,
                     o.module,
                     by_path[o.path].file_hash,
@@ -576,7 +613,7 @@ class OrmBackend:
                     o.outcome,
                 )
                 for o in outcomes
-                if o.outcome in KEPT
+                if o.outcome in KEPT_OUTCOMES
             ]
         )
         return outcomes + self._link_jobs(set(ids))
@@ -618,20 +655,29 @@ class OrmBackend:
                         **fields,
                     )
                 )
-                outcome = "imported"
+                outcome = ImportOutcome.IMPORTED
             elif all(getattr(row, name) == value for name, value in fields.items()) and row.submission_id == parent:
-                outcome = "present"
+                outcome = ImportOutcome.PRESENT
             elif self.update:
                 if not self.dry_run:
                     Job.objects.filter(pk=row.pk).update(submission_id=parent, completed_at=job.completed_at, **fields)
-                outcome = "updated"
+                outcome = ImportOutcome.UPDATED
             else:
-                outcome = "conflict"
+                outcome = ImportOutcome.CONFLICT
             del self.jobs[job.job_id]
-            outcomes.append(Outcome("job", job.path, job.job_id, outcome, job.module or "", job.changed))
-            if outcome in KEPT:
+            outcomes.append(Outcome(FileKind.JOB, job.path, job.job_id, outcome, job.module or "", job.changed))
+            if outcome in KEPT_OUTCOMES:
                 ledger.append(
-                    (job.path, "job", job.job_id, job.module or "", job.file_hash, job.size, job.mtime_ns, outcome)
+                    LedgerRow(
+                        job.path,
+                        FileKind.JOB,
+                        job.job_id,
+                        job.module or "",
+                        job.file_hash,
+                        job.size,
+                        job.mtime_ns,
+                        outcome,
+                    )
                 )
         if not self.dry_run:
             Job.objects.bulk_create(new_jobs)
@@ -645,17 +691,17 @@ class OrmBackend:
         ImportLedgerEntry.objects.bulk_create(
             [
                 ImportLedgerEntry(
-                    path=path,
-                    kind=kind,
-                    record_id=record_id,
-                    module=module,
-                    content_hash=digest,
-                    size=size,
-                    mtime_ns=mtime_ns,
-                    outcome=outcome,
+                    path=row.path,
+                    kind=row.kind,
+                    record_id=row.record_id,
+                    module=row.module,
+                    content_hash=row.file_hash,
+                    size=row.size,
+                    mtime_ns=row.mtime_ns,
+                    outcome=row.outcome,
                     imported_at=now,
                 )
-                for path, kind, record_id, module, digest, size, mtime_ns, outcome in rows
+                for row in rows
             ],
             update_conflicts=True,
             unique_fields=["path"],
@@ -669,7 +715,15 @@ class OrmBackend:
                 transaction.set_rollback(True)
         for job in sorted(self.jobs.values(), key=lambda entry: entry.job_id):
             outcomes.append(
-                Outcome("job", job.path, job.job_id, "orphan", job.module or "", job.changed, job.submission_id or "")
+                Outcome(
+                    FileKind.JOB,
+                    job.path,
+                    job.job_id,
+                    ImportOutcome.ORPHAN,
+                    job.module or "",
+                    job.changed,
+                    job.submission_id or "",
+                )
             )
         self.jobs.clear()
         return outcomes

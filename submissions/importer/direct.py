@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import psycopg
 
+from submissions.importer.outcomes import FileKind, ImportOutcome, Outcome
+
 if TYPE_CHECKING:
     from submissions.importer.worker import ParsedJob, ParsedSubmission
 
@@ -95,23 +97,43 @@ FROM taken
 _COPY_CONTEXT = re.compile(r"COPY (\w+), line (\d+)")
 
 
-class Outcome(NamedTuple):
-    """What became of one file. A named tuple: workers send back thousands a second, and a slotted
-    dataclass pickles several times slower."""
+class RejectedLine(NamedTuple):
+    """The row a failed ``COPY`` names."""
 
-    kind: str  # submission / job
-    path: str
-    record_id: str
-    outcome: str  # imported / present / updated / conflict / orphan / failed
-    module: str
-    changed: bool  # the ledger held another hash for this file
-    detail: str = ""  # an orphan job's submission id; why the database refused a file
+    table: str
+    line: int  # 1-based
 
 
-def rejected_line(error: psycopg.Error) -> tuple[str, int] | None:
-    """(table, 1-based line) of the row a failed ``COPY`` names, if it names one."""
+class NewestJob(NamedTuple):
+    """A submission's newest job, as far as the submission's row needs it."""
+
+    module: str | None
+    status: str
+    created_at: str | None  # ISO text, as PostgreSQL returns it
+
+
+class StagedSubmissionRow(NamedTuple):
+    """The worker's staging row of a submission (``worker.parse_submission``), as ``COPY`` text fields."""
+
+    path: bytes
+    file_hash: bytes
+    size: bytes
+    submission_id: bytes
+    module: bytes
+    site_name: bytes
+    visit_date: bytes
+    created_at: bytes
+    file_mtime: bytes
+    ip: bytes
+    changed: bytes
+    mtime_ns: bytes
+    form_data: bytes  # with the row's closing newline
+
+
+def rejected_line(error: psycopg.Error) -> RejectedLine | None:
+    """The table and line of the row a failed ``COPY`` names, if it names one."""
     match = _COPY_CONTEXT.search(error.diag.context or "")
-    return (match.group(1), int(match.group(2))) if match else None
+    return RejectedLine(match.group(1), int(match.group(2))) if match else None
 
 
 def refusal(error: psycopg.Error) -> str:
@@ -137,7 +159,15 @@ def refused_submission(submissions: list[ParsedSubmission], error: psycopg.Error
 
 
 def failed_outcome(item: ParsedSubmission, error: psycopg.Error) -> Outcome:
-    return Outcome("submission", item.path, item.submission_id, "failed", item.module, item.changed, refusal(error))
+    return Outcome(
+        FileKind.SUBMISSION,
+        item.path,
+        item.submission_id,
+        ImportOutcome.FAILED,
+        item.module,
+        item.changed,
+        refusal(error),
+    )
 
 
 def copy_new(
@@ -156,31 +186,42 @@ def copy_new(
         return None
     row_ids = sorted(reserved[0])
     cursor.execute(_MOVE_JOBS.format(upsert=LEDGER_UPSERT if upsert_jobs else ""), {"ids": ids, "rows": row_ids})
-    best: dict[str, tuple[str | None, str, str | None]] = {}  # id -> newest job's (module, status, created)
+    best: dict[str, NewestJob] = {}
     job_outcomes: list[Outcome] = []
     for submission_id, path, job_id, module, status, created, changed, newest in cursor.fetchall():
         if newest:
-            best[submission_id] = (module, status, created)
-        job_outcomes.append(Outcome("job", path, job_id, "imported", module or "", changed))
+            best[submission_id] = NewestJob(module, status, created)
+        job_outcomes.append(Outcome(FileKind.JOB, path, job_id, ImportOutcome.IMPORTED, module or "", changed))
     now = dt.datetime.now(dt.UTC).isoformat().encode()
     rows: list[bytes] = []
     files: list[bytes] = []
     ledger: list[bytes] = []
     outcomes: list[Outcome] = []
     for row_id, item in zip(row_ids, submissions, strict=True):
-        # The worker's staging row: path, hash, size, id, module, site, visit, created, mtime, ip,
-        # changed, mtime_ns, form (see worker.parse_submission).
-        fields = item.copy_row.split(b"\t", 12)
+        staged = StagedSubmissionRow._make(item.copy_row.split(b"\t", 12))
         job = best.get(item.submission_id)
-        module_text = job[0] if job and job[0] else item.module
+        module_text = job.module if job and job.module else item.module
         module = module_text.encode()
-        status = JOB_TO_SUBMISSION_STATUS.get(job[1], "pending").encode() if job else b"pending"
-        created = fields[7]
+        status = JOB_TO_SUBMISSION_STATUS.get(job.status, "pending").encode() if job else b"pending"
+        created = staged.created_at
         if created == b"\\N":
-            created = job[2].encode() if job and job[2] else fields[8]
+            created = job.created_at.encode() if job and job.created_at else staged.file_mtime
         number = str(row_id).encode()
         rows.append(
-            b"\t".join((number, fields[3], module, status, fields[5], fields[6], created, now, fields[9], fields[12]))
+            b"\t".join(
+                (
+                    number,
+                    staged.submission_id,
+                    module,
+                    status,
+                    staged.site_name,
+                    staged.visit_date,
+                    created,
+                    now,
+                    staged.ip,
+                    staged.form_data,
+                )
+            )
         )
         if item.copy_files:
             head = number + b"\t"
@@ -189,11 +230,23 @@ def copy_new(
                 files.append(head + line.split(b"\t", 2)[2] + tail)  # url, public id, type, name, size
         ledger.append(
             b"\t".join(
-                (fields[0], b"submission", fields[3], module, fields[1], fields[2], fields[11], b"imported", now)
+                (
+                    staged.path,
+                    b"submission",
+                    staged.submission_id,
+                    module,
+                    staged.file_hash,
+                    staged.size,
+                    staged.mtime_ns,
+                    b"imported",
+                    now,
+                )
             )
             + b"\n"
         )
-        outcomes.append(Outcome("submission", item.path, item.submission_id, "imported", module_text, False))
+        outcomes.append(
+            Outcome(FileKind.SUBMISSION, item.path, item.submission_id, ImportOutcome.IMPORTED, module_text, False)
+        )
     with cursor.copy(f"COPY submissions ({_SUBMISSION_COLUMNS}) FROM STDIN") as copy:
         copy.write(b"".join(rows))
     del rows
@@ -207,7 +260,9 @@ def copy_new(
 
 
 def failed_job_outcome(job: ParsedJob, error: psycopg.Error) -> Outcome:
-    return Outcome("job", job.path, job.job_id, "failed", job.module or "", job.changed, refusal(error))
+    return Outcome(
+        FileKind.JOB, job.path, job.job_id, ImportOutcome.FAILED, job.module or "", job.changed, refusal(error)
+    )
 
 
 def stage_jobs(
@@ -223,9 +278,9 @@ def stage_jobs(
             break
         except psycopg.DataError as error:
             where = rejected_line(error)
-            if where is None or where[0] != STAGED_JOBS or where[1] > len(jobs):
+            if where is None or where.table != STAGED_JOBS or where.line > len(jobs):
                 raise
-            failed.append(failed_job_outcome(jobs.pop(where[1] - 1), error))
+            failed.append(failed_job_outcome(jobs.pop(where.line - 1), error))
     return failed
 
 

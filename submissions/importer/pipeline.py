@@ -23,16 +23,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection
 
-from submissions.importer.backends import Backend, OrmBackend, Outcome, PostgresBackend
+from submissions.importer.backends import Backend, OrmBackend, PostgresBackend
+from submissions.importer.outcomes import KEPT_OUTCOMES, FileKind, ImportOutcome, Outcome
 from submissions.importer.pool import Chunk, ChunkPool
-from submissions.importer.worker import ChunkResult, ParsedJob, ParsedSubmission, WorkerConfig, Write
+from submissions.importer.worker import ChunkResult, Known, ParsedJob, ParsedSubmission, WorkerConfig, Write
 
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_SIZE_CAP = 5 * 1024 * 1024
-FOLDERS = {"submission": "submissions", "job": "jobs"}
 
 ProblemSink = Callable[[str, str, str], None]  # (relative path, reason, kind of problem)
 ProgressSink = Callable[[int, int], None]  # (files done, files total)
@@ -60,19 +61,20 @@ class Counts:
     failed: int = 0
     orphans: int = 0
 
-    def add(self, outcome: str, count: int = 1) -> None:
-        if outcome == "imported":
-            self.imported += count
-        elif outcome == "present":
-            self.present += count
-        elif outcome == "updated":
-            self.updated += count
-        elif outcome == "conflict":
-            self.conflicts += count
-        elif outcome == "orphan":
-            self.orphans += count
-        elif outcome == "failed":
-            self.failed += count
+    def add(self, outcome: ImportOutcome, count: int = 1) -> None:
+        match outcome:
+            case ImportOutcome.IMPORTED:
+                self.imported += count
+            case ImportOutcome.PRESENT:
+                self.present += count
+            case ImportOutcome.UPDATED:
+                self.updated += count
+            case ImportOutcome.CONFLICT:
+                self.conflicts += count
+            case ImportOutcome.ORPHAN:
+                self.orphans += count
+            case ImportOutcome.FAILED:
+                self.failed += count
 
 
 @dataclass
@@ -135,8 +137,15 @@ def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str
     return good, problems
 
 
+class KnownPath(NamedTuple):
+    """What the importer keeps of a ledger entry while its file's chunk is in flight."""
+
+    module: str
+    mtime_ns: int | None
+
+
 def _chunks(
-    backend: Backend, paths: list[str], size: int, known_paths: dict[str, tuple[str, int | None]], *, rehash: bool
+    backend: Backend, paths: list[str], size: int, known_paths: dict[str, KnownPath], *, rehash: bool
 ) -> Iterator[Chunk]:
     """Chunks of (path, what the ledger knows of it) for the workers; ``known_paths`` gets the
     ledger's module and mtime of each known path. ``rehash``: no mtimes, so no quick check."""
@@ -149,9 +158,8 @@ def _chunks(
             if entry is None:
                 entries.append((path, None))
             else:
-                digest, module, file_size, mtime_ns = entry
-                known_paths[path] = (module, mtime_ns)
-                entries.append((path, (digest, file_size, None if rehash else mtime_ns)))
+                known_paths[path] = KnownPath(entry.module, entry.mtime_ns)
+                entries.append((path, Known(entry.file_hash, entry.size, None if rehash else entry.mtime_ns)))
         yield entries
 
 
@@ -172,7 +180,7 @@ def _choose_backend(options: ImportOptions) -> tuple[Backend, bool]:
 
 
 def _conflict_reason(outcome: Outcome) -> str:
-    noun = "submission" if outcome.kind == "submission" else "job"
+    noun = str(outcome.kind)
     if outcome.changed:
         return (
             f"conflict: the file changed since it was imported and differs from the database's {noun} "
@@ -230,33 +238,33 @@ def _run(
     done += len(job_problems) + len(sub_problems)
 
     def record(outcome: Outcome) -> None:
-        counts = summary.submissions if outcome.kind == "submission" else summary.jobs
+        counts = summary.submissions if outcome.kind == FileKind.SUBMISSION else summary.jobs
         counts.add(outcome.outcome)
-        if outcome.kind == "submission" and outcome.outcome in ("imported", "present", "updated"):
+        if outcome.kind == FileKind.SUBMISSION and outcome.outcome in KEPT_OUTCOMES:
             summary.by_module[outcome.module] += 1
-        if outcome.outcome == "failed":
+        if outcome.outcome == ImportOutcome.FAILED:
             report(outcome.path, outcome.detail, "failed")
-        elif outcome.outcome == "conflict":
+        elif outcome.outcome == ImportOutcome.CONFLICT:
             report(outcome.path, _conflict_reason(outcome), "conflict")
-        elif outcome.outcome == "orphan":
+        elif outcome.outcome == ImportOutcome.ORPHAN:
             report(
                 outcome.path,
                 f"orphan job: its submission {outcome.detail or '(none given)'} is not in the tree or the database",
                 "orphan",
             )
 
-    def absorb(kind: str, chunk: Chunk, result: ChunkResult) -> list[ParsedJob | ParsedSubmission]:
+    def absorb(kind: FileKind, chunk: Chunk, result: ChunkResult) -> list[ParsedJob | ParsedSubmission]:
         nonlocal done
-        counts = summary.submissions if kind == "submission" else summary.jobs
+        counts = summary.submissions if kind == FileKind.SUBMISSION else summary.jobs
         for path, reason in result.problems:
             counts.failed += 1
             report(path, reason, "failed")
         counts.present += len(result.unchanged)
-        if kind == "submission":
-            summary.by_module.update(known_paths[path][0] for path in result.unchanged)
+        if kind == FileKind.SUBMISSION:
+            summary.by_module.update(known_paths[path].module for path in result.unchanged)
         # Unchanged files the quick check could not skip: their new settled mtime, for the next run.
         backend.refresh_fingerprints(
-            [(path, mtime_ns) for path, mtime_ns in result.fingerprints if known_paths[path][1] != mtime_ns]
+            [(path, mtime_ns) for path, mtime_ns in result.fingerprints if known_paths[path].mtime_ns != mtime_ns]
         )
         for path, _ in chunk:
             known_paths.pop(path, None)
@@ -264,7 +272,7 @@ def _run(
         for path, warning in result.warnings:
             report(path, f"warning: {warning}", "warning")
         for (outcome_kind, outcome, module), count in result.tally.items():
-            if outcome_kind == "submission":
+            if outcome_kind == FileKind.SUBMISSION:
                 summary.submissions.add(outcome, count)
                 summary.by_module[module] += count
             else:
@@ -274,16 +282,16 @@ def _run(
         done += len(chunk)
         return result.parsed
 
-    known_paths: dict[str, tuple[str, int | None]] = {}  # chunks in flight: path -> the ledger's module, mtime
+    known_paths: dict[str, KnownPath] = {}  # the files of the chunks in flight that the ledger knows
     backend.open()
     try:
         # Worker processes stage job files and write batches of new submissions themselves when they
         # can (``direct``); the rest come back here to be written or merged.
         writes = bool(pool.workers and backend.workers_write)
         job_chunks = _chunks(backend, job_paths, options.batch_size, known_paths, rehash=options.rehash)
-        for chunk, result in pool.imap("job", job_chunks, args=(Write(False) if writes else None,)):
+        for chunk, result in pool.imap(FileKind.JOB, job_chunks, args=(Write(False) if writes else None,)):
             backend.staged_changed_jobs = backend.staged_changed_jobs or result.staged_changed
-            staged = [item for item in absorb("job", chunk, result) if isinstance(item, ParsedJob)]
+            staged = [item for item in absorb(FileKind.JOB, chunk, result) if isinstance(item, ParsedJob)]
             if staged:
                 for outcome in backend.stage_jobs(staged):
                     record(outcome)
@@ -291,8 +299,8 @@ def _run(
         backend.jobs_staged()
         write = Write(backend.staged_changed_jobs) if writes else None
         sub_chunks = _chunks(backend, sub_paths, options.batch_size, known_paths, rehash=options.rehash)
-        for chunk, result in pool.imap("submission", sub_chunks, args=(write,)):
-            parsed = [item for item in absorb("submission", chunk, result) if isinstance(item, ParsedSubmission)]
+        for chunk, result in pool.imap(FileKind.SUBMISSION, sub_chunks, args=(write,)):
+            parsed = [item for item in absorb(FileKind.SUBMISSION, chunk, result) if isinstance(item, ParsedSubmission)]
             if parsed:
                 for outcome in backend.write_batch(parsed):
                     record(outcome)

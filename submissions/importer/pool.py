@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any
 
+from submissions.importer.outcomes import FileKind
 from submissions.importer.worker import ChunkResult, Known, WorkerConfig, init_worker, process_chunk
 
 Chunk = list[tuple[str, Known | None]]  # (path, what the ledger holds of the file, or None)
@@ -61,7 +62,7 @@ class ChunkPool:
 
     def imap(
         self,
-        kind: str,
+        kind: FileKind,
         chunks: Iterable[Chunk],
         *,
         function: Callable[..., ChunkResult] = process_chunk,
@@ -89,7 +90,7 @@ _DIED = "a worker process ended abruptly (killed, or out of memory)"
 
 
 def _submit(
-    pool: ProcessPoolExecutor, function: Callable[..., ChunkResult], kind: str, chunk: Chunk, *args: Any
+    pool: ProcessPoolExecutor, function: Callable[..., ChunkResult], kind: FileKind, chunk: Chunk, *args: Any
 ) -> Future[ChunkResult]:
     try:
         return pool.submit(function, kind, chunk, None, *args)

@@ -18,24 +18,49 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobs.models import Job
 from submissions.importer.backends import JOB_TO_SUBMISSION_STATUS
 from submissions.importer.canonical import content_hash, job_digest
+from submissions.importer.outcomes import FileKind
 from submissions.importer.pipeline import DEFAULT_BATCH_SIZE, DEFAULT_SIZE_CAP, scan_folder
 from submissions.importer.pool import Chunk, ChunkPool
-from submissions.importer.worker import WorkerConfig, digest_chunk
+from submissions.importer.worker import JobDigest, SubmissionDigest, WorkerConfig, digest_chunk
 from submissions.models import Submission
+
+
+class SubmissionSide(NamedTuple):
+    """A submission as one side holds it."""
+
+    module: str
+    status: str
+    content_hash: str
+
+
+class JobSide(NamedTuple):
+    """A job as one side holds it."""
+
+    submission_id: str
+    fields_hash: str
+
+
+class NewestJob(NamedTuple):
+    """The tree's newest job of a submission (tuples compare field by field: newest is greatest)."""
+
+    created_at: str
+    job_id: str
+    module: str
+    status: str
 
 
 @dataclass
 class SideDigest:
-    submissions: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id -> (module, status, hash)
-    jobs: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (submission id, hash)
+    submissions: dict[str, SubmissionSide] = field(default_factory=dict)  # by submission id
+    jobs: dict[str, JobSide] = field(default_factory=dict)  # by job id
 
     def counts(self) -> Counter[str]:
-        return Counter(f"{module}/{status}" for module, status, _ in self.submissions.values())
+        return Counter(f"{side.module}/{side.status}" for side in self.submissions.values())
 
 
 @dataclass
@@ -91,10 +116,10 @@ def tree_digest(
     digest = SideDigest()
     unreadable: list[tuple[str, str]] = []
     config = WorkerConfig(root=str(root), size_cap=size_cap, copy_format=False)
-    newest_job: dict[str, tuple[str, str, str, str]] = {}  # submission id -> (created, job id, module, status)
-    shapes: dict[str, tuple[str, str]] = {}  # submission id -> (shape module, hash)
+    newest_job: dict[str, NewestJob] = {}  # by submission id
+    shapes: dict[str, SubmissionDigest] = {}  # by submission id
     with ChunkPool(config, workers) as pool:
-        for kind, folder in (("job", "jobs"), ("submission", "submissions")):
+        for kind, folder in ((FileKind.JOB, "jobs"), (FileKind.SUBMISSION, "submissions")):
             paths, problems = scan_folder(root, folder)
             unreadable += problems
             chunks: Iterator[Chunk] = (
@@ -104,20 +129,19 @@ def tree_digest(
             for _, result in pool.imap(kind, chunks, function=digest_chunk):
                 unreadable += result.problems
                 for item in result.parsed:
-                    if kind == "job":
-                        job_id, submission_id, module, status, created, fields_hash = item
-                        digest.jobs[job_id] = (submission_id or "", fields_hash)
-                        if submission_id:
-                            candidate = (created, job_id, module or "", status)
-                            if submission_id not in newest_job or candidate > newest_job[submission_id]:
-                                newest_job[submission_id] = candidate
-                    else:
-                        submission_id, module, document_hash = item
-                        shapes[submission_id] = (module, document_hash)
-    for submission_id, (module, document_hash) in shapes.items():
+                    if isinstance(item, JobDigest):
+                        digest.jobs[item.job_id] = JobSide(item.submission_id or "", item.fields_hash)
+                        if item.submission_id:
+                            candidate = NewestJob(item.created_at, item.job_id, item.module or "", item.status)
+                            if item.submission_id not in newest_job or candidate > newest_job[item.submission_id]:
+                                newest_job[item.submission_id] = candidate
+                    elif isinstance(item, SubmissionDigest):
+                        shapes[item.submission_id] = item
+    for submission_id, shape in shapes.items():
         job = newest_job.get(submission_id)
-        status = JOB_TO_SUBMISSION_STATUS.get(job[3], "pending") if job else "pending"
-        digest.submissions[submission_id] = ((job[2] if job and job[2] else module), status, document_hash)
+        status = JOB_TO_SUBMISSION_STATUS.get(job.status, "pending") if job else "pending"
+        module = job.module if job and job.module else shape.module
+        digest.submissions[submission_id] = SubmissionSide(module, status, shape.content_hash)
     return digest, sorted(unreadable)
 
 
@@ -125,12 +149,12 @@ def database_digest() -> SideDigest:
     digest = SideDigest()
     rows = Submission.objects.order_by("submission_id").values_list("submission_id", "module", "status", "form_data")
     for submission_id, module, status, form_data in rows.iterator(chunk_size=2000):
-        digest.submissions[submission_id] = (module, status, content_hash(form_data))
+        digest.submissions[submission_id] = SubmissionSide(module, status, content_hash(form_data))
     jobs = Job.objects.order_by("job_id").values_list(
         "job_id", "submission__submission_id", "status", "progress", "excel_url", "pdf_url", "error_message"
     )
     for job_id, submission_id, status, progress, excel_url, pdf_url, error_message in jobs.iterator(chunk_size=5000):
-        digest.jobs[job_id] = (
+        digest.jobs[job_id] = JobSide(
             submission_id,
             job_digest(
                 status=status, progress=progress, excel_url=excel_url, pdf_url=pdf_url, error_message=error_message
@@ -151,8 +175,8 @@ def verify(root: Path, *, workers: int = 2) -> Verification:
     result.database_submissions = len(database.submissions)
     orphans = {
         job_id
-        for job_id, (submission_id, _) in tree.jobs.items()
-        if submission_id not in tree.submissions and submission_id not in database.submissions
+        for job_id, job in tree.jobs.items()
+        if job.submission_id not in tree.submissions and job.submission_id not in database.submissions
     }
     result.orphan_jobs = _sorted(orphans)
     result.tree_jobs = len(tree.jobs) - len(orphans)
@@ -166,8 +190,9 @@ def verify(root: Path, *, workers: int = 2) -> Verification:
     result.only_in_database["submissions"] = _sorted(set(database.submissions) - set(tree.submissions))
     result.content_differs["submissions"] = _sorted(
         submission_id
-        for submission_id, (_, _, document_hash) in tree.submissions.items()
-        if submission_id in database.submissions and database.submissions[submission_id][2] != document_hash
+        for submission_id, side in tree.submissions.items()
+        if submission_id in database.submissions
+        and database.submissions[submission_id].content_hash != side.content_hash
     )
     tree_jobs = {job_id: value for job_id, value in tree.jobs.items() if job_id not in orphans}
     result.only_in_tree["jobs"] = _sorted(set(tree_jobs) - set(database.jobs))

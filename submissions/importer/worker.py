@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from submissions.importer.canonical import content_hash, job_digest
-from submissions.importer.direct import Outcome, stage_in_worker, write_in_worker
+from submissions.importer.direct import stage_in_worker, write_in_worker
+from submissions.importer.outcomes import KEPT_OUTCOMES, FileKind, ImportOutcome, Outcome
 from submissions.importer.refs import FileRef, file_refs
 from submissions.legacy.files import parse_json_bytes
 from submissions.legacy.normalize import normalize_job, normalize_submission
@@ -122,7 +123,7 @@ class ChunkResult:
     # What the worker wrote itself (``Write``): outcomes with something to report, and a count of the
     # rest by (kind, outcome, module), so that a hundred thousand "imported" do not cross one by one.
     written: list[Outcome] = field(default_factory=list)
-    tally: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    tally: Counter[tuple[FileKind, ImportOutcome, str]] = field(default_factory=Counter)
     staged_changed: bool = False  # the worker staged a job file the ledger holds with another hash
     # Files read and found unchanged, with their settled modification time: (path, mtime_ns). The
     # importer records the times that differ from the ledger's (a file touched, or copied without its
@@ -358,14 +359,19 @@ def parse_job(root: Path, relpath: str, known_hash: str | None, config: WorkerCo
     return parsed
 
 
-_QUIET = ("imported", "present", "updated")  # outcomes of written files the importer only counts
+class Known(NamedTuple):
+    """What the ledger holds of a file."""
 
-
-Known = tuple[str, int, int | None]  # what the ledger holds of a file: bytes' hash, size, settled mtime (ns)
+    file_hash: str  # of its bytes
+    size: int
+    mtime_ns: int | None  # settled modification time; None: no quick check, read it
 
 
 def process_chunk(
-    kind: str, entries: list[tuple[str, Known | None]], config: WorkerConfig | None = None, write: Write | None = None
+    kind: FileKind,
+    entries: list[tuple[str, Known | None]],
+    config: WorkerConfig | None = None,
+    write: Write | None = None,
 ) -> ChunkResult:
     """Parse one chunk of ``(relative path, what the ledger holds or None)``; never raises for a bad file.
 
@@ -377,14 +383,14 @@ def process_chunk(
     config = config or _config
     assert config is not None, "init_worker was not called"
     root = Path(config.root)
-    parse = parse_submission if kind == "submission" else parse_job
+    parse = parse_submission if kind == FileKind.SUBMISSION else parse_job
     result = ChunkResult()
     for relpath, known in entries:
-        if known is not None and known[2] is not None and unmodified(root, relpath, known[1], known[2]):
+        if known is not None and known.mtime_ns is not None and unmodified(root, relpath, known.size, known.mtime_ns):
             result.unchanged.append(relpath)
             continue
         try:
-            parsed = parse(root, relpath, None if known is None else known[0], config)
+            parsed = parse(root, relpath, None if known is None else known.file_hash, config)
         except LegacyFormatError as error:
             result.problems.append((relpath, str(error)))
             continue
@@ -401,7 +407,7 @@ def process_chunk(
                 result.warnings.extend((relpath, warning) for warning in parsed.warnings)
     if write is None or config.database is None or not result.parsed:
         return result
-    if kind == "job":
+    if kind == FileKind.JOB:
         result.staged_changed = any(item.changed for item in result.parsed)
         written, result.parsed = stage_in_worker(config.database, result.parsed), []
     elif not any(item.changed for item in result.parsed):
@@ -409,19 +415,37 @@ def process_chunk(
     else:
         return result
     for outcome in written:
-        if outcome.outcome in _QUIET:
+        if outcome.outcome in KEPT_OUTCOMES:  # counted only
             result.tally[(outcome.kind, outcome.outcome, outcome.module)] += 1
         else:
             result.written.append(outcome)
     return result
 
 
-def digest_chunk(kind: str, entries: list[tuple[str, Known | None]], config: WorkerConfig | None = None) -> ChunkResult:
-    """``verify_migration``'s per-file work: ids and content hashes (``ChunkResult.parsed`` holds tuples).
+class SubmissionDigest(NamedTuple):
+    """A submission file as ``verify_migration`` compares it."""
 
-    A submission gives ``(id, module of its shape, canonical content hash)``; a job gives
-    ``(id, submission id, module, status, created ISO time, fields hash)``.
-    """
+    submission_id: str
+    module: str  # of its shape
+    content_hash: str  # canonical (``canonical.content_hash``)
+
+
+class JobDigest(NamedTuple):
+    """A job file as ``verify_migration`` compares it."""
+
+    job_id: str
+    submission_id: str | None
+    module: str | None
+    status: str
+    created_at: str  # ISO time, "" when the file has none
+    fields_hash: str  # ``canonical.job_digest``
+
+
+def digest_chunk(
+    kind: FileKind, entries: list[tuple[str, Known | None]], config: WorkerConfig | None = None
+) -> ChunkResult:
+    """``verify_migration``'s per-file work: ids and content hashes (``ChunkResult.parsed`` holds
+    ``SubmissionDigest`` or ``JobDigest``)."""
     config = config or _config
     assert config is not None, "init_worker was not called"
     root = Path(config.root)
@@ -431,9 +455,9 @@ def digest_chunk(kind: str, entries: list[tuple[str, Known | None]], config: Wor
         try:
             raw, _stat = _read(root, relpath, config.size_cap)
             document = parse_json_bytes(raw)
-            if kind == "submission":
+            if kind == FileKind.SUBMISSION:
                 record = normalize_submission(document, stem=stem)
-                result.parsed.append((record.submission_id, record.module, content_hash(document)))
+                result.parsed.append(SubmissionDigest(record.submission_id, record.module, content_hash(document)))
             else:
                 job = normalize_job(document, stem=stem)
                 created = job.created_at.isoformat() if job.created_at else ""
@@ -445,7 +469,7 @@ def digest_chunk(kind: str, entries: list[tuple[str, Known | None]], config: Wor
                     error_message=job.error_message,
                 )
                 module = job.module if job.module in MODULES else None
-                result.parsed.append((job.job_id, job.submission_id, module, job.status, created, fields))
+                result.parsed.append(JobDigest(job.job_id, job.submission_id, module, job.status, created, fields))
         except LegacyFormatError as error:
             result.problems.append((relpath, str(error)))
         except Exception as error:  # noqa: BLE001 - one odd file must not stop the run

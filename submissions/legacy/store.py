@@ -144,19 +144,31 @@ def submission_files_check() -> tuple[int, list[FileProblem]]:
 # --- Job documents ----------------------------------------------------------------------------
 
 
-def job_file_read(job_id: str) -> tuple[Path, dict[str, Any], NormalizedJob] | None:
+@dataclass(frozen=True)
+class JobFile:
+    path: Path
+    document: dict[str, Any]
+    record: NormalizedJob
+
+
+def job_file_read(job_id: str) -> JobFile | None:
+    """The job's file, parsed and normalised; ``None`` when there is no file.
+
+    Raises ``LegacyFileError`` for a file that exists but cannot be used.
+    """
     path = legacy_tree().job_path(job_id)
     if not path.exists():
         return None
     return job_file_load(path)
 
 
-def job_file_load(path: Path) -> tuple[Path, dict[str, Any], NormalizedJob]:
+def job_file_load(path: Path) -> JobFile:
     try:
         document = read_json_file(path)
-        return path, document, normalize_job(document, stem=path.stem)
+        record = normalize_job(document, stem=path.stem)
     except LegacyFormatError as error:
         raise LegacyFileError(path, str(error)) from error
+    return JobFile(path=path, document=document, record=record)
 
 
 # In ``json`` phase a submission lives only in its legacy file, which names no Injaaz user: Injaaz's
