@@ -85,7 +85,9 @@ def add_photo(page: Any, input_name: str, name: str = "site.jpg") -> None:
         f"input[name='{input_name}']",
         files=[{"name": name, "mimeType": "image/jpeg", "buffer": image_bytes(size=(640, 480))}],
     )
-    container.locator(".thumbs li").nth(before).wait_for()
+    container.locator(".thumbs li[data-id]").nth(
+        before
+    ).wait_for()  # its place is taken at once; the id comes when stored
     assert image_loaded(container.locator(".thumbs img").nth(before)), "the uploaded photo's thumbnail did not load"
 
 
@@ -221,3 +223,53 @@ def test_cleaning_in_the_browser(page: Any) -> None:
     assert len(document["photos"]) == 1 and document["contact_signature"]["name"].startswith("signatures/")
     assert document["tech_signature"] == ""
     follow_job_and_download_pdf(page, submission)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_photos_keep_the_order_they_were_picked_in_whichever_upload_finishes_first(page: Any) -> None:
+    """Three photos picked at once upload three at a time; the first one's upload is held back
+    until the other two are stored, so it gets the highest id, and still comes first everywhere."""
+    hvac_taxonomy_seed()
+    held: list[Any] = []
+
+    def hold_the_first_upload(route: Any) -> None:
+        if not held:
+            held.append(route)  # answered below, after the others
+        else:
+            route.continue_()
+
+    log_in(page)
+    page.click("text=New HVAC & MEP inspection")
+    page.route("**/upload-photo", hold_the_first_upload)
+    page.fill("input[name=site_name]", "Tower A")
+    page.fill("input[name=visit_date]", "2025-12-20")
+    page.select_option("select[name='items-0-asset']", "HVAC")
+    page.select_option("select[name='items-0-system']", "Chiller Evaporator")
+    page.select_option("select[name='items-0-description']", "Chiller")
+    picked = ["red", "green", "blue"]
+    page.set_input_files(
+        "input[name='items-0-photos']",
+        files=[
+            {"name": f"{color}.jpg", "mimeType": "image/jpeg", "buffer": image_bytes(size=(320, 240), color=color)}
+            for color in picked
+        ],
+    )
+    thumbs = page.locator("[data-photos] .thumbs li")
+    page.wait_for_function("() => document.querySelectorAll('[data-photos] .thumbs li[data-id]').length === 2")
+    assert held and thumbs.count() == 3 and thumbs.nth(0).get_attribute("data-id") is None  # its place is kept
+    held[0].continue_()
+    page.wait_for_function("() => document.querySelectorAll('[data-photos] .thumbs li[data-id]').length === 3")
+    rows = {row.original_filename: row for row in UploadedFile.objects.filter(file_type="photo")}
+    in_pick_order = [rows[f"{color}.jpg"] for color in picked]
+    assert in_pick_order[0].pk > in_pick_order[2].pk  # the first picked was stored last
+    expected_ids = ",".join(str(row.pk) for row in in_pick_order)
+    assert page.input_value("input[name='items-0-photo_ids']") == expected_ids
+    draw_signature(page, "tech_signature")
+    submission = submit_and_land(page, "hvac_mep")
+    stored = [photo["name"] for photo in submission.form_data["items"][0]["photos"]]
+    assert stored == [row.storage_name for row in in_pick_order]
+    shown = [
+        src.rsplit("/files/", 1)[1]
+        for src in page.locator(".item .thumbs img").evaluate_all("i => i.map(x => x.getAttribute('src'))")
+    ]
+    assert shown == stored

@@ -22,16 +22,21 @@
 
   /* --- photos --- */
 
-  function ids(container) {
+  /* The photo ids follow the thumbnails' order, which is the order the inspector picked the
+   * photos in: each photo gets its place when picked, whichever upload finishes first. */
+  function syncIds(container) {
     var input = container.querySelector("input[type=hidden][name$=photo_ids]");
-    return { input: input, list: input.value ? input.value.split(",").filter(Boolean) : [] };
+    var list = Array.prototype.map.call(container.querySelectorAll(".thumbs li[data-id]"), function (item) {
+      return item.getAttribute("data-id");
+    });
+    input.value = list.join(",");
+    return list;
   }
 
-  function addThumb(container, id, url, label) {
+  function placeThumb(container, label) {
     var item = document.createElement("li");
-    item.setAttribute("data-id", id);
+    item.className = "pending";
     var image = document.createElement("img");
-    image.src = url;
     image.alt = label || "photo";
     var remove = document.createElement("button");
     remove.type = "button";
@@ -41,26 +46,28 @@
     item.appendChild(image);
     item.appendChild(remove);
     container.querySelector(".thumbs").appendChild(item);
+    return item;
   }
 
   function status(container, text) {
     container.querySelector(".upload-status").textContent = text;
   }
 
-  function upload(container, file) {
+  function check(container, file) {
     var limit = parseInt(container.getAttribute("data-limit"), 10) || 100;
     if (TYPES.indexOf(file.type) < 0 && !/\.(jpe?g|png|webp)$/i.test(file.name)) {
-      status(container, file.name + ": only JPEG, PNG and WebP photos can be added.");
-      return Promise.resolve();
+      return file.name + ": only JPEG, PNG and WebP photos can be added.";
     }
     if (file.size > MAX_BYTES) {
-      status(container, file.name + ": larger than 10 MB.");
-      return Promise.resolve();
+      return file.name + ": larger than 10 MB.";
     }
-    if (ids(container).list.length >= limit) {
-      status(container, "At most " + limit + " photos per item.");
-      return Promise.resolve();
+    if (container.querySelectorAll(".thumbs li").length >= limit) {
+      return "At most " + limit + " photos per item.";
     }
+    return "";
+  }
+
+  function upload(container, file, item) {
     var body = new FormData();
     body.append("photo", file, file.name);
     busy(1);
@@ -69,13 +76,19 @@
     }).then(function (response) {
       return response.json().catch(function () { return { success: false, error: "HTTP " + response.status }; });
     }).then(function (answer) {
-      if (!answer.success) { status(container, file.name + ": " + (answer.error || "not added") + " Add it again."); return; }
-      var current = ids(container);
-      current.list.push(String(answer.id));
-      current.input.value = current.list.join(",");
-      addThumb(container, answer.id, answer.view_url, file.name);
-      status(container, current.list.length + " photo" + (current.list.length === 1 ? "" : "s") + " added.");
+      if (!answer.success) {
+        item.remove();
+        status(container, file.name + ": " + (answer.error || "not added") + " Add it again.");
+        return;
+      }
+      if (!item.isConnected) { return; }  // removed while it was uploading
+      item.setAttribute("data-id", String(answer.id));
+      item.className = "";
+      item.querySelector("img").src = answer.view_url;
+      var count = syncIds(container).length;
+      status(container, count + " photo" + (count === 1 ? "" : "s") + " added.");
     }).catch(function () {
+      item.remove();
       status(container, file.name + ": the upload did not reach the server. Add it again.");
     }).then(function () { busy(-1); });
   }
@@ -87,21 +100,25 @@
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files);
       input.value = "";  // uploaded now: not posted again with the form
-      var queue = files.slice(), running = 0;
+      var queue = [], running = 0;
+      files.forEach(function (file) {
+        var problem = check(container, file);
+        if (problem) { status(container, problem); return; }
+        queue.push({ file: file, item: placeThumb(container, file.name) });
+      });
       function next() {  // three at a time, like the old upload queue
         while (running < 3 && queue.length) {
           running += 1;
-          upload(container, queue.shift()).then(function () { running -= 1; next(); });
+          var entry = queue.shift();
+          upload(container, entry.file, entry.item).then(function () { running -= 1; next(); });
         }
       }
       next();
     });
     container.addEventListener("click", function (event) {
       if (!event.target.classList.contains("remove")) { return; }
-      var item = event.target.closest("li");
-      var current = ids(container);
-      current.input.value = current.list.filter(function (id) { return id !== item.getAttribute("data-id"); }).join(",");
-      item.remove();
+      event.target.closest("li").remove();
+      syncIds(container);
     });
   }
 
