@@ -35,8 +35,9 @@ class ThrottledLoginMixin:
                 )
         data = super().clean()  # type: ignore[misc]
         user = self.get_user()  # type: ignore[attr-defined]
-        # Both login views log the user in as soon as the form is valid.
-        audit_record(actor=user, action=Action.LOGIN, resource=user, details={"email": user.email})
+        if user is not None:  # None: no valid e-mail was given, so no password was checked
+            # Both login views log the user in as soon as the form is valid.
+            audit_record(actor=user, action=Action.LOGIN, resource=user, details={"email": user.email})
         return data
 
 

@@ -56,6 +56,7 @@ from submissions.services import SubmissionFilesUnavailableError
 from submissions.uploads import StorageFailedError, UploadRejectedError, file_storage, photo_upload, photos_discard
 
 PAGE_SIZE = 20
+MAX_PAGE = 1_000_000  # 20 million rows deep: further is no list anyone pages through
 
 
 def base_url(request: HttpRequest) -> str:
@@ -353,6 +354,8 @@ def my_submissions(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         page = 1
+    if page > MAX_PAGE:
+        raise Http404("No such page.")  # its offset would not fit the database's integers
     # No COUNT(*): a supervisor's list can be every submission there is.
     window = list(
         rows.only("submission_id", "module", "site_name", "visit_date", "status", "created_at", "user__email").order_by(
