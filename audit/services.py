@@ -35,6 +35,10 @@ class Action:
     ARCHIVE_JSON = "archive_json"
     EXPORT_JSON = "export_json"
     CLEANUP_JOBS = "cleanup_jobs"
+    # Review (review.services): a report put into review, a decision, an edit (new version).
+    REVIEW_START = "review_start"
+    REVIEW_DECISION = "review_decision"
+    REVIEW_EDIT = "review_edit"
 
 
 def audit_record(

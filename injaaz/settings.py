@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "submissions",
     "jobs",
     "audit",
+    "review",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,11 @@ INJAAZ_LOGIN_MAX_FAILURES = env_int("INJAAZ_LOGIN_MAX_FAILURES", 5)
 INJAAZ_LOGIN_WINDOW_SECONDS = env_int("INJAAZ_LOGIN_WINDOW_SECONDS", 15 * 60)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "injaaz@localhost")
+# Review e-mails (review/notifications.py): on/off, attempts per message, and the site's address
+# for the links in them (empty: links are paths).
+INJAAZ_REVIEW_EMAILS = env_bool("INJAAZ_REVIEW_EMAILS", default=True)
+INJAAZ_REVIEW_EMAIL_MAX_ATTEMPTS = env_int("INJAAZ_REVIEW_EMAIL_MAX_ATTEMPTS", 3)
+INJAAZ_SITE_URL = os.environ.get("INJAAZ_SITE_URL", "")
 
 # --- Internationalisation ---------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from review.selectors import reviewer_can_view
 from submissions.models import FileType, Submission, UploadedFile
 
 
@@ -21,10 +22,13 @@ def submission_list(*, user: Any) -> QuerySet[Submission]:
 
 
 def can_view_submission(user: Any, submission: Submission) -> bool:
-    """The one permission rule for reading or downloading a submission."""
+    """The one permission rule for reading or downloading a submission: staff and supervisors see
+    every one, an inspector their own, a reviewer those at or past their review stages."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return bool(user.sees_all_submissions or submission.user_id == user.pk)
+    if user.sees_all_submissions or (submission.user_id is not None and submission.user_id == user.pk):
+        return True
+    return reviewer_can_view(user, submission)
 
 
 def submission_for_client_key(client_key: str) -> Submission | None:

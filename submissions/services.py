@@ -8,6 +8,7 @@ from typing import Any
 
 from audit.services import Action, audit_record
 from jobs.services import job_create, report_job_id_for
+from review.services import review_enter
 from submissions.models import Submission, UploadedFile
 from submissions.router import phase_plan, storage_atomic, submission_save
 
@@ -33,7 +34,8 @@ def submission_create(
 ) -> Submission:
     """Create a submission, its ``submit_form`` audit row and its report job in one transaction.
 
-    The report task is queued when the transaction commits (``jobs.services.job_create``).
+    The report task is queued when the transaction commits (``jobs.services.job_create``), and
+    the submission enters review at its module's first stage (``review.services.review_enter``).
     ``files``: its photos and signatures, already in storage. Saved rows are photos uploaded
     ahead and waiting (no submission yet): they are claimed, and if one is no longer waiting
     ``SubmissionFilesUnavailableError`` rolls everything back. Unsaved rows are written.
@@ -65,6 +67,7 @@ def submission_create(
         details={"submission_id": submission.submission_id, "module": module},
     )
     job_create(submission=submission, job_id=job_id)
+    review_enter(submission=submission)
     return submission
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.context import client_ip
 from injaaz.storages import content_type_for
 from jobs.selectors import job_latest_for_submission, job_status_payload
+from review.selectors import decisions_for, review_summaries
 from submissions.ids import CLIENT_KEY_RE
 from submissions.inspector.documents import Draft
 from submissions.inspector.forms import (
@@ -329,6 +330,8 @@ def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
         "job": job_status_payload(job, request=request) if job else None,
         "status_url": job_status_url(job.job_id) if job else None,
         "display": _display(submission),
+        "review_summary": review_summaries(user=request.user, submissions=[submission]).get(submission.pk),
+        "review_decisions": decisions_for(submission) if submission.pk is not None else [],
     }
     return render(request, "submissions/inspector/submission_detail.html", context)
 
@@ -362,8 +365,12 @@ def my_submissions(request: HttpRequest) -> HttpResponse:
             "-created_at", "-id"
         )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
     )
+    shown = window[:PAGE_SIZE]
+    summaries = review_summaries(user=request.user, submissions=shown)
+    for submission in shown:
+        submission.review_summary = summaries.get(submission.pk)  # type: ignore[attr-defined]
     context = {
-        "submissions": window[:PAGE_SIZE],
+        "submissions": shown,
         "page": page,
         "has_next": len(window) > PAGE_SIZE,
         "query": query,
