@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from submissions.inspector.display import HIDDEN_KEYS, ITEM_KEYS, _label, _labels
+from submissions.modules.registry import declaration_or_none
 
 PHOTO_KEYS = ("photos", "photo_urls", "files")
 
@@ -55,8 +56,17 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def flatten(document: Any) -> dict[str, tuple[str, str]]:
+def module_labels(module: str | None) -> dict[str, str]:
+    """The module's own labels (its declaration), over the generic ones for keys it does not declare."""
     labels = _labels()
+    declared = declaration_or_none(module)
+    if declared is not None:
+        labels.update(declared.labels())
+    return labels
+
+
+def flatten(document: Any, *, module: str | None = None) -> dict[str, tuple[str, str]]:
+    labels = module_labels(module)
     flat: dict[str, tuple[str, str]] = {}
     for key, value in _unwrapped(document).items():
         if key in HIDDEN_KEYS:
@@ -80,9 +90,9 @@ def flatten(document: Any) -> dict[str, tuple[str, str]]:
     return flat
 
 
-def document_diff(before: Any, after: Any) -> list[Change]:
+def document_diff(before: Any, after: Any, *, module: str | None = None) -> list[Change]:
     """The fields whose shown value differs, in the order of the newer document."""
-    old, new = flatten(before), flatten(after)
+    old, new = flatten(before, module=module), flatten(after, module=module)
     changes = []
     for path in [*new, *[path for path in old if path not in new]]:
         label, after_value = new.get(path, (old.get(path, ("", ""))[0], ""))

@@ -11,7 +11,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from submissions.inspector.display import HIDDEN_KEYS, ITEM_KEYS, _label, _labels
+from review.diff import module_labels
+from submissions.inspector.display import HIDDEN_KEYS, ITEM_KEYS, _label
 
 VALUE_MAX_LENGTH = 5000
 PHOTO_KEYS = ("photos", "files")
@@ -54,8 +55,8 @@ def _editable(key: str, value: Any) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
-def editable_groups(document: Any) -> list[EditableGroup]:
-    labels = _labels()
+def editable_groups(document: Any, *, module: str | None = None) -> list[EditableGroup]:
+    labels = module_labels(module)
     if not isinstance(document, dict):
         return []
     head = EditableGroup("Details")

@@ -22,7 +22,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from submissions.models import Module, Submission, UploadedFile
+from submissions.models import Submission, UploadedFile
+from submissions.modules.registry import module_choices
 
 
 class ReviewState(models.TextChoices):
@@ -52,7 +53,7 @@ class ReviewStage(models.Model):
     """One step of a module's review. ``module`` empty: the default list."""
 
     module = models.CharField(
-        max_length=50, blank=True, default="", choices=Module.choices, help_text="Empty: every module without its own"
+        max_length=50, blank=True, default="", choices=module_choices, help_text="Empty: every module without its own"
     )
     position = models.PositiveSmallIntegerField(help_text="Stages run in increasing position")
     name = models.CharField(max_length=100)

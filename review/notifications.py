@@ -20,9 +20,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
+# ``review_email_send(kind, submission_pk, target_pk, attempt)`` in review/tasks.py.
+EMAIL_TASK = "review.tasks.review_email_send"
 STAGE_REACHED = "stage_reached"
 AUTHOR_TOLD = "author_told"
 
@@ -32,9 +36,9 @@ def _enabled() -> bool:
 
 
 def _enqueue(kind: str, submission_pk: int, target_pk: int, attempt: int = 1, delay_seconds: float = 0) -> None:
-    from review.tasks import review_email_send
-
-    task = review_email_send
+    # Named by its path, as the task backend records it: importing review.tasks (which calls
+    # back into this module) would make an import cycle (see jobs.queue).
+    task: Task[Any, int] = import_string(EMAIL_TASK)
     if delay_seconds > 0 and task.get_backend().supports_defer:
         task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay_seconds))
     task.enqueue(kind, submission_pk, target_pk, attempt)

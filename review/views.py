@@ -211,7 +211,7 @@ def review_edit(request: HttpRequest, submission_id: str) -> HttpResponse:
     form = EditForm(request.POST or None, initial={"version": version})
     context = {
         "submission": submission,
-        "groups": editable_groups(document),
+        "groups": editable_groups(document, module=submission.module),
         "form": form,
         "as_author": as_author,
         "last_comment": next(
@@ -264,7 +264,7 @@ def review_version(request: HttpRequest, submission_id: str, number: int) -> Htt
         "submission": submission,
         "version": version,
         "display": document_display(shown, url_for=stored_url),
-        "changes": document_diff(previous.form_data, version.form_data) if previous else [],
+        "changes": document_diff(previous.form_data, version.form_data, module=submission.module) if previous else [],
         "previous": previous,
     }
     return render(request, "review/version.html", context)
