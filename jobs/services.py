@@ -36,6 +36,7 @@ from jobs.reports.pdf import build_pdf
 from jobs.reports.render import report_content
 from jobs.selectors import job_submission, report_download_path, report_storage_name
 from jobs.store import job_store
+from review.selectors import report_approvals
 from submissions.ids import new_job_id
 from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
 from submissions.models import Module, Submission, SubmissionStatus
@@ -230,12 +231,30 @@ def _generate(run: _Run) -> tuple[str, str]:
     _save_report(excel_name, build_workbook(content, photo_link=files.download_link))
     run.progress(PROGRESS_EXCEL)
     pdf_name = report_storage_name(job_id, token, "pdf")
-    _save_report(pdf_name, build_pdf(content))
+    _save_report(pdf_name, build_pdf(content, approvals=_approvals(run.submission), open_file=_stored_bytes))
     run.progress(PROGRESS_PDF)
     return (
         report_download_path(job_id, excel_name.rsplit("/", 1)[1]),
         report_download_path(job_id, pdf_name.rsplit("/", 1)[1]),
     )
+
+
+def _approvals(submission: Submission) -> Any:
+    """The review's approval page for the PDF (``None`` outside review, or with no row)."""
+    if submission.pk is None:
+        return None
+    return report_approvals(submission)
+
+
+def _stored_bytes(name: str) -> bytes | None:
+    """A signature of a review decision, from storage (``None`` when it cannot be read)."""
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data: bytes = handle.read()
+            return data
+    except Exception:  # noqa: BLE001 - the page then says the image is not available
+        logger.warning("review signature %s could not be read for a report", name)
+        return None
 
 
 def _still_current(job_id: str, attempt: int) -> bool:

@@ -323,3 +323,43 @@ def review_summaries(*, user: Any, submissions: list[Submission]) -> dict[int, R
             can_resubmit=can_edit_as_author(user, submission, review),
         )
     return result
+
+
+# --- The report's approval page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalEntry:
+    stage: str
+    slot: str
+    signer: str
+    decided_at: dt.datetime
+    comment: str
+    signature_name: str  # its name in storage, empty when unsigned
+
+
+@dataclass(frozen=True)
+class ReportApprovals:
+    version: int
+    state_label: str
+    entries: list[ApprovalEntry]
+
+
+def report_approvals(submission: Submission) -> ReportApprovals | None:
+    """What the PDF's approval page prints: the version, the state and each standing approval
+    (``None`` for a report not in review)."""
+    review = review_get(submission)
+    if review is None:
+        return None
+    entries = [
+        ApprovalEntry(
+            stage=decision.stage.name if decision.stage else "",
+            slot=decision.slot.name if decision.slot else "",
+            signer=decision.actor_name,
+            decided_at=decision.created_at,
+            comment=decision.comment,
+            signature_name=decision.signature.storage_name if decision.signature else "",
+        )
+        for decision in approvals_current(submission)
+    ]
+    return ReportApprovals(version=review.version, state_label=review.get_state_display(), entries=entries)

@@ -71,7 +71,7 @@ def test_submit_creates_a_started_job_and_queues_it_only_on_commit(
         assert (job.status, job.progress, job.attempts) == (JobStatus.STARTED, 0, 1)
         assert job.started_at is None and job.completed_at is None and job.queued_at is not None
         assert queued_tasks() == []  # nothing queued before the submission is committed
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the report job, then the review e-mail to the first stage
     callbacks[0]()
     [task] = queued_tasks()
     assert task.args_kwargs == {"args": [job.job_id, 1], "kwargs": {}}

@@ -9,6 +9,7 @@ other non-Latin text is shaped by Pango/HarfBuzz.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from jobs.reports.content import PhotoView, ReportContent, SignatureView
-from jobs.reports.images import PreparedImage
+from jobs.reports.images import PreparedImage, prepare_image
 
 ASSET_SCHEME = "injaaz-asset:"
 
@@ -65,8 +66,29 @@ def _signature(signature: SignatureView, index: int, assets: dict[str, PreparedI
     return {"label": signature.label, "person": signature.person, "present": signature.present, "src": src}
 
 
-def build_pdf(content: ReportContent) -> bytes:
-    """The PDF's bytes (A4)."""
+def _approvals(
+    approvals: Any, open_file: Callable[[str], bytes | None] | None, assets: dict[str, PreparedImage]
+) -> dict[str, Any] | None:
+    """The approval page's rows (``review.selectors.ReportApprovals``), signatures as assets."""
+    if approvals is None:
+        return None
+    rows = []
+    for index, entry in enumerate(approvals.entries):
+        src = ""
+        raw = open_file(entry.signature_name) if entry.signature_name and open_file is not None else None
+        image = prepare_image(raw, signature=True) if raw else None
+        if image is not None:
+            assets[f"a{index}"] = image
+            src = f"{ASSET_SCHEME}a{index}"
+        rows.append({"entry": entry, "src": src, "time": entry.decided_at.strftime("%Y-%m-%d %H:%M UTC")})
+    return {"version": approvals.version, "state": approvals.state_label, "rows": rows}
+
+
+def build_pdf(
+    content: ReportContent, *, approvals: Any = None, open_file: Callable[[str], bytes | None] | None = None
+) -> bytes:
+    """The PDF's bytes (A4). ``approvals`` (a ``review.selectors.ReportApprovals``) adds the
+    approval page and the version; ``open_file`` reads a signature from storage by name."""
     assets: dict[str, PreparedImage] = {}
     items = [
         {"title": item.title, "rows": item.rows, "figures": _figures(item.photos, assets)} for item in content.items
@@ -78,6 +100,7 @@ def build_pdf(content: ReportContent) -> bytes:
         "general_figures": _figures(content.general_photos, assets),
         "signatures": [_signature(signature, index, assets) for index, signature in enumerate(content.signatures)],
         "generated": content.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "approvals": _approvals(approvals, open_file, assets),
     }
     html = render_to_string("reports/report.html", context)
     document = HTML(string=html, url_fetcher=AssetFetcher(assets))
