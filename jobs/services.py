@@ -38,9 +38,10 @@ from jobs.selectors import job_submission, report_download_path, report_storage_
 from jobs.store import job_store
 from review.selectors import report_approvals
 from submissions.ids import new_job_id
-from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
+from submissions.legacy.records import LegacyFormatError
 from submissions.models import Module, Submission, SubmissionStatus
 from submissions.router import storage_atomic, submission_get, submission_save
+from submissions.selectors import submission_record
 
 logger = logging.getLogger(__name__)
 
@@ -100,38 +101,6 @@ def reports_regenerate(*, submission: Submission, actor: Any) -> Job:
 
 
 # --- Running ---------------------------------------------------------------------------------
-
-
-def normalized_submission(submission: Submission) -> NormalizedSubmission:
-    """The submission's document as the legacy parser reads it, whatever shape it has.
-
-    Injaaz's own id is the truth: a document without an id, or one whose inner id differs (the
-    old app's database era wrote such rows, FORMAT.md §8), is read with the row's id put in.
-    """
-    from submissions.legacy.normalize import normalize_submission
-
-    document = submission.form_data
-    if not isinstance(document, dict):
-        raise LegacyFormatError("the submission's form_data is not a JSON object")
-    try:
-        return normalize_submission(document, stem=submission.submission_id, module_hint=submission.module)
-    except LegacyFormatError as error:
-        patched = dict(document)
-        for key in ("id", "submission_id"):
-            if key in patched or key == _id_key(document):
-                patched[key] = submission.submission_id
-        try:
-            record = normalize_submission(patched, stem=submission.submission_id, module_hint=submission.module)
-        except LegacyFormatError:
-            raise error from None
-        record.warnings.append(f"read with the submission's own id: {error}")
-        return record
-
-
-def _id_key(document: dict[str, Any]) -> str:
-    if isinstance(document.get("fields"), dict) or isinstance(document.get("work_items"), list):
-        return "id"
-    return "submission_id"
 
 
 def _save_report(name: str, data: bytes) -> None:
@@ -222,7 +191,7 @@ def report_job_run(*, job_id: str, attempt: int = 1) -> None:
 
 def _generate(run: _Run) -> tuple[str, str]:
     job_id = run.job.job_id
-    record = normalized_submission(run.submission)
+    record = submission_record(run.submission)
     files = ReportFiles.for_document(run.submission.form_data)
     content = report_content(record, files.open, job_id=job_id, generated_at=timezone.now())
     run.progress(PROGRESS_CONTENT)

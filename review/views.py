@@ -48,7 +48,6 @@ from review.services import (
     submission_revise,
 )
 from submissions.inspector.display import document_display
-from submissions.inspector.views import stored_url
 from submissions.models import Submission
 from submissions.router import phase_plan
 from submissions.selectors import can_view_submission
@@ -113,7 +112,7 @@ def _detail_context(request: HttpRequest, submission: Submission) -> dict[str, A
         "decisions": decisions_for(submission),
         "versions": versions_for(submission),
         "version": version,
-        "display": document_display(submission, url_for=stored_url),
+        "display": document_display(submission),
         "job": job_status_payload(job, request=request) if job else None,
         "can_edit_as_author": can_edit_as_author(request.user, submission, review),
         "can_revise": bool(slots) or bool(request.user.is_staff and review is not None and review.waiting),
@@ -263,7 +262,7 @@ def review_version(request: HttpRequest, submission_id: str, number: int) -> Htt
     context = {
         "submission": submission,
         "version": version,
-        "display": document_display(shown, url_for=stored_url),
+        "display": document_display(shown),
         "changes": document_diff(previous.form_data, version.form_data, module=submission.module) if previous else [],
         "previous": previous,
     }

@@ -5,7 +5,8 @@
   site-name substring, ``UPPER(site_name) LIKE``, served by the trigram index of migration 0003.
 - Filters draw without queries; a visit-date range orders by visit date so PostgreSQL reads the
   ``(module, visit_date DESC)`` index instead of walking ``created_at``.
-- The change page is read-only (submissions change through services); actions regenerate
+- The change page is read-only (submissions change through services) and shows the report as
+  the inspector's page does (``submissions/_document.html``); actions regenerate
   reports (``jobs.services.reports_regenerate``) and export CSV/XLSX (``submissions.exports``).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -31,8 +33,9 @@ from injaaz.admin_tools import (
 )
 from jobs.models import Job
 from submissions import exports
-from submissions.admin_display import image, render_tree, safe_link_url
+from submissions.admin_display import image, safe_link_url
 from submissions.ids import JOB_ID_RE, SUBMISSION_ID_RE
+from submissions.inspector.display import document_display
 from submissions.models import Submission, UploadedFile
 
 # "Regenerate reports" refuses larger selections: each one enqueues a job.
@@ -113,11 +116,14 @@ class SubmissionAdmin(AuditedAdminMixin, FastChangelistMixin, admin.ModelAdmin[S
         "created_at",
         "updated_at",
         "audit_history",
-        "form_data_tree",
+        "document",
     )
     readonly_fields = fields
     inlines = (JobInline, UploadedFileInline)
     actions = ("regenerate_reports", "export_csv", "export_xlsx")
+
+    class Media:
+        css = {"all": ("css/document.css",)}
 
     # Submissions come from the forms and the importer, and change through services: the
     # change page is a read-only view; changing permission still gates the actions.
@@ -164,9 +170,10 @@ class SubmissionAdmin(AuditedAdminMixin, FastChangelistMixin, admin.ModelAdmin[S
     def created(self, submission: Submission) -> str:
         return self.local_datetime(submission.created_at)
 
-    @admin.display(description="Form data")
-    def form_data_tree(self, submission: Submission) -> SafeString:
-        return render_tree(submission.form_data)
+    @admin.display(description="Report")
+    def document(self, submission: Submission) -> SafeString:
+        # The inspector's page renders the same partial from the same builder.
+        return render_to_string("submissions/_document.html", {"document": document_display(submission)})
 
     @admin.display(description="Audit log")
     def audit_history(self, submission: Submission) -> SafeString:

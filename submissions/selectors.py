@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from review.selectors import reviewer_can_view
+from submissions.legacy.normalize import normalize_submission
+from submissions.legacy.records import LegacyFormatError, NormalizedSubmission
 from submissions.models import FileType, Submission, UploadedFile
 
 
@@ -68,3 +70,34 @@ def stored_file_get(*, user: Any, name: str) -> UploadedFile | None:
     if row.submission is not None:
         return row if can_view_submission(user, row.submission) else None
     return row if (row.uploaded_by_id == user.pk or user.sees_all_submissions) else None
+
+
+def submission_record(submission: Submission) -> NormalizedSubmission:
+    """The submission's document as the legacy parser reads it, whatever shape it has (the reports
+    and the submission pages read this).
+
+    Injaaz's own id is the truth: a document without an id, or one whose inner id differs (the
+    old app's database era wrote such rows, FORMAT.md §8), is read with the row's id put in.
+    """
+    document = submission.form_data
+    if not isinstance(document, dict):
+        raise LegacyFormatError("the submission's form_data is not a JSON object")
+    try:
+        return normalize_submission(document, stem=submission.submission_id, module_hint=submission.module)
+    except LegacyFormatError as error:
+        patched = dict(document)
+        for key in ("id", "submission_id"):
+            if key in patched or key == _id_key(document):
+                patched[key] = submission.submission_id
+        try:
+            record = normalize_submission(patched, stem=submission.submission_id, module_hint=submission.module)
+        except LegacyFormatError:
+            raise error from None
+        record.warnings.append(f"read with the submission's own id: {error}")
+        return record
+
+
+def _id_key(document: dict[str, Any]) -> str:
+    if isinstance(document.get("fields"), dict) or isinstance(document.get("work_items"), list):
+        return "id"
+    return "submission_id"

@@ -273,3 +273,40 @@ def test_photos_keep_the_order_they_were_picked_in_whichever_upload_finishes_fir
         for src in page.locator(".item .thumbs img").evaluate_all("i => i.map(x => x.getAttribute('src'))")
     ]
     assert shown == stored
+
+
+NO_OVERFLOW = """node => node.scrollWidth <= node.clientWidth + 1"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_reads_on_a_360_px_phone_for_the_inspector_and_the_admin(page: Any, make_user: Any) -> None:
+    from tests.jobs_support import civil_document
+
+    document = civil_document("sub_0000000d0360")
+    document["description_of_work"] = "A long description without spaces " + "x" * 200
+    Submission.objects.create(
+        submission_id="sub_0000000d0360", module="civil", site_name="Villa 12", form_data=document, user=page.inspector
+    )
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page)
+    page.goto(page.base_url + "/submissions/sub_0000000d0360/")
+    block = page.locator(".injaaz-document")
+    assert block.locator("table.doc-item").count() == 2
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert block.evaluate(NO_OVERFLOW)
+    for table in block.locator("table.doc-item").all():
+        assert table.evaluate(NO_OVERFLOW) and table.bounding_box()["width"] <= 360
+    if os.environ.get("INJAAZ_SCREENSHOTS"):
+        page.screenshot(path=os.environ["INJAAZ_SCREENSHOTS"] + "/inspector-360.png", full_page=True)
+    staff = make_user("admin", is_staff=True, is_superuser=True)
+    page.context.clear_cookies()
+    page.goto(page.base_url + "/admin/login/")
+    page.fill("input[name=username]", staff.email)
+    page.fill("input[name=password]", staff.raw_password)
+    page.click("input[type=submit]")
+    page.goto(page.base_url + f"/admin/submissions/submission/{Submission.objects.get().pk}/change/")
+    block = page.locator(".injaaz-document")
+    assert block.locator("table.doc-item").count() == 2
+    assert block.evaluate(NO_OVERFLOW) and block.bounding_box()["width"] <= 360
+    if os.environ.get("INJAAZ_SCREENSHOTS"):
+        page.screenshot(path=os.environ["INJAAZ_SCREENSHOTS"] + "/admin-360.png", full_page=True)

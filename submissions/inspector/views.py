@@ -27,6 +27,7 @@ from injaaz.storages import content_type_for
 from jobs.selectors import job_latest_for_submission, job_status_payload
 from review.selectors import decisions_for, review_summaries
 from submissions.ids import CLIENT_KEY_RE
+from submissions.inspector.display import document_display
 from submissions.inspector.documents import Draft
 from submissions.inspector.forms import (
     CivilForm,
@@ -307,18 +308,6 @@ def job_status_url(job_id: str) -> str | None:
         return None
 
 
-def stored_url(reference: Any) -> str:
-    """Where the browser can show a photo or signature reference of a document."""
-    if isinstance(reference, dict):
-        if reference.get("name"):
-            return reverse("stored_file", kwargs={"name": reference["name"]})
-        reference = reference.get("url") or ""
-    text = str(reference or "")
-    if text.startswith(("data:image/png;base64,", "data:image/jpeg;base64,", "https://")):
-        return text
-    return ""
-
-
 @login_required
 @require_GET
 def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
@@ -329,18 +318,11 @@ def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
         "document": submission.form_data or {},
         "job": job_status_payload(job, request=request) if job else None,
         "status_url": job_status_url(job.job_id) if job else None,
-        "display": _display(submission),
+        "display": document_display(submission),
         "review_summary": review_summaries(user=request.user, submissions=[submission]).get(submission.pk),
         "review_decisions": decisions_for(submission) if submission.pk is not None else [],
     }
     return render(request, "submissions/inspector/submission_detail.html", context)
-
-
-def _display(submission: Submission) -> dict[str, Any]:
-    """The document in a shape the page shows: header rows, items with photo URLs, signatures."""
-    from submissions.inspector.display import document_display
-
-    return document_display(submission, url_for=stored_url)
 
 
 @login_required
