@@ -9,10 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from submissions.inspector.display import HIDDEN_KEYS, ITEM_KEYS, _label, _labels
-from submissions.modules.registry import declaration_or_none
+from submissions.modules.registry import declaration_or_none, declarations
 
 PHOTO_KEYS = ("photos", "photo_urls", "files")
+# Keys the document carries for the machinery, not for the reader; the lists of items.
+HIDDEN_KEYS = {"id", "submission_id", "job_id", "base_url", "timestamp", "created_at", "client_key"}
+ITEM_KEYS = ("items", "work_items")
+
+
+def _labels() -> dict[str, str]:
+    """Every declared module's labels (the first module to declare a key names it)."""
+    labels: dict[str, str] = {}
+    for declared in declarations():
+        for key, label in declared.labels().items():
+            labels.setdefault(key, label)
+    return labels
+
+
+def _label(key: str, labels: dict[str, str]) -> str:
+    return labels.get(key) or key.replace("_", " ").strip().capitalize()
 
 
 @dataclass(frozen=True)

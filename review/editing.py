@@ -11,8 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from review.diff import module_labels
-from submissions.inspector.display import HIDDEN_KEYS, ITEM_KEYS, _label
+from review.diff import HIDDEN_KEYS, ITEM_KEYS, _label, module_labels
 
 VALUE_MAX_LENGTH = 5000
 PHOTO_KEYS = ("photos", "files")
