@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path, register_converter
 
-from submissions.inspector import legacy_api, views
+from submissions.inspector import api, legacy_api, views
 from submissions.models import Module
 
 
@@ -61,4 +61,5 @@ urlpatterns = [
     path("submissions/", views.my_submissions, name="my_submissions"),
     path("submissions/<str:submission_id>/", views.submission_detail, name="submission_detail"),
     path("files/<path:name>", views.stored_file, name="stored_file"),
+    path("api/modules/<str:module>/schema", api.module_schema_view, name="module_schema"),
 ]
