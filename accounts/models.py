@@ -88,3 +88,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     def sees_all_submissions(self) -> bool:
         """Supervisors, admins and staff see every submission; others only their own."""
         return self.is_staff or self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+class ThrottleCounter(models.Model):
+    """Attempts one key made in its current window: a login's e-mail or address, a reset's.
+
+    ``accounts.throttle`` counts an attempt here (row-locked, committed) *before* the attempt is
+    made, so requests arriving together cannot all read a count that none has raised yet.
+    """
+
+    key = models.CharField(max_length=300, unique=True)  # "<action>:<email|ip>:<value>"
+    count = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "throttle_counters"
+        indexes = [models.Index(fields=["window_ends_at"], name="idx_throttle_window_ends_at")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M:%S}"

@@ -154,10 +154,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Failed logins within the window: more than this many for one e-mail (or ten times as many
-# from one address) and further attempts are refused until the window has passed.
+# Password checks within the window: this many for one e-mail (ten times as many from one
+# address) and further attempts are refused, unchecked, until the window has passed.
 INJAAZ_LOGIN_MAX_FAILURES = env_int("INJAAZ_LOGIN_MAX_FAILURES", 5)
 INJAAZ_LOGIN_WINDOW_SECONDS = env_int("INJAAZ_LOGIN_WINDOW_SECONDS", 15 * 60)
+# Password reset mails: this many per address, and requests per client address, in the window.
+INJAAZ_PASSWORD_RESET_MAX_PER_EMAIL = env_int("INJAAZ_PASSWORD_RESET_MAX_PER_EMAIL", 3)
+INJAAZ_PASSWORD_RESET_MAX_PER_IP = env_int("INJAAZ_PASSWORD_RESET_MAX_PER_IP", 20)
+INJAAZ_PASSWORD_RESET_WINDOW_SECONDS = env_int("INJAAZ_PASSWORD_RESET_WINDOW_SECONDS", 60 * 60)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "injaaz@localhost")
 # Review e-mails (review/notifications.py): on/off, attempts per message, and the site's address

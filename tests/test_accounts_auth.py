@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
-from accounts.throttle import login_wait_seconds
+from accounts.models import ThrottleCounter
+from accounts.throttle import login_attempt_reserve
 from audit.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +74,12 @@ def test_repeated_failures_are_throttled(client: Client, inspector: Any, setting
     other = Client()
     assert login(other, "someone.else@example.com", "x").status_code == 200
 
-    # The wait ends when the oldest counted failure leaves the 15-minute window (the audit log
-    # is append-only, so the clock moves instead of the rows).
-    oldest = AuditLog.objects.filter(details__reason="bad_credentials").order_by("created_at")[0].created_at
-    assert 0 < login_wait_seconds(email=inspector.email, now=oldest + dt.timedelta(minutes=14)) <= 60
-    assert login_wait_seconds(email=inspector.email, now=oldest + dt.timedelta(minutes=15, seconds=1)) == 0
+    # The window is 15 minutes from the first counted check; once it has passed, the count restarts.
+    first = AuditLog.objects.filter(details__reason="bad_credentials").order_by("created_at")[0].created_at
+    assert 0 < login_attempt_reserve(email=inspector.email, now=first + dt.timedelta(minutes=14)) <= 60
+    assert login_attempt_reserve(email=inspector.email, now=first + dt.timedelta(minutes=15, seconds=1)) == 0
+    ThrottleCounter.objects.update(window_ends_at=timezone.now())  # the window has passed
+    assert login(client, inspector.email, inspector.raw_password).status_code == 302
 
 
 def test_a_successful_login_resets_the_count(client: Client, inspector: Any, settings: Any) -> None:
@@ -146,3 +149,33 @@ def test_email_backend_is_the_console_by_default() -> None:
     from injaaz import settings as project_settings
 
     assert project_settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+
+
+def reset(client: Client, email: str) -> Any:
+    response = client.post("/accounts/password/reset/", {"email": email})
+    assert (response.status_code, response["Location"]) == (302, "/accounts/password/reset/sent/")
+    return response
+
+
+def test_twenty_reset_requests_for_one_address_send_at_most_the_limit(client: Client, inspector: Any) -> None:
+    for _ in range(20):
+        reset(client, inspector.email)  # the same answer each time, sent or not
+    assert len(mail.outbox) == 3  # INJAAZ_PASSWORD_RESET_MAX_PER_EMAIL
+    for _ in range(20):
+        reset(client, "ghost@example.com")  # unknown: the same answer, no mail, the same counting
+    assert len(mail.outbox) == 3
+    ThrottleCounter.objects.update(window_ends_at=timezone.now())  # the hour has passed
+    reset(client, inspector.email)
+    assert len(mail.outbox) == 4
+
+
+def test_reset_requests_from_one_address_are_limited_across_accounts(
+    client: Client, make_user: Any, settings: Any
+) -> None:
+    settings.INJAAZ_PASSWORD_RESET_MAX_PER_IP = 4
+    users = [make_user("inspector") for _ in range(6)]
+    for user in users:
+        reset(client, user.email)
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(user.email for user in users[:4])
+    reset(Client(REMOTE_ADDR="10.9.8.7"), users[5].email)
+    assert mail.outbox[-1].to == [users[5].email] and len(mail.outbox) == 5
