@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -50,3 +51,14 @@ def inspector(make_user: Any) -> Any:
 @pytest.fixture
 def staff_user(make_user: Any) -> Any:
     return make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_maintenance_cache() -> Iterator[None]:
+    """Each test starts as a new process would: no maintenance state cached from another test
+    (whose transaction was rolled back under it)."""
+    from submissions.maintenance.selectors import maintenance_cache_clear
+
+    maintenance_cache_clear()
+    yield
+    maintenance_cache_clear()

@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -107,3 +109,25 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M:%S}"
+
+
+class UserSession(AbstractBaseSession):
+    """A login session: Django's session row plus its user's id as a column.
+
+    The column lets one query load the session and its user (``accounts.sessions``), where
+    Django's own table needs a second query for the user on every authenticated request. The
+    session data (signed, with the user's id and auth hash) stays the truth; ``user`` is the
+    same id, kept in step whenever the session is saved. Deleting a user deletes their sessions.
+    """
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "user_sessions"
+        indexes = [models.Index(fields=["user"], name="idx_user_sessions_user_id")]
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from accounts.sessions import SessionStore
+
+        return SessionStore

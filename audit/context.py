@@ -1,24 +1,37 @@
 """The current request's client (IP, user agent, user), set by ``AuditContextMiddleware``.
 
 Services record audit rows without being handed the request: the middleware puts the
-client facts in a context variable for the duration of the request.
+client facts in a context variable for the duration of the request. The user is resolved
+only when something reads it (an audit row being written): most requests, a status poll
+among them, never audit, and resolving ``request.user`` costs the session and user look-up.
 """
 
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
+def _nobody() -> Any:
+    return None
+
+
 @dataclass(frozen=True)
 class RequestContext:
     ip_address: str = ""
     user_agent: str = ""
-    user: Any = None
+    # Called (at most once per audit row) to learn who is acting; see ``user``.
+    user_resolver: Callable[[], Any] = field(default=_nobody, repr=False, compare=False)
+
+    @property
+    def user(self) -> Any:
+        """The request's authenticated user, or ``None`` (looked up now, not when the request began)."""
+        return self.user_resolver()
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("injaaz_request_context", default=None)
@@ -31,11 +44,15 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def context_from_request(request: HttpRequest) -> RequestContext:
-    user = getattr(request, "user", None)
+    def authenticated_user() -> Any:
+        # ``request.user`` is the auth middleware's lazy object: touching it loads the session.
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
     return RequestContext(
         ip_address=client_ip(request),
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:1000],
-        user=user if user is not None and user.is_authenticated else None,
+        user_resolver=authenticated_user,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tasks",
     "django_tasks_db",
+    "injaaz",  # process set-up: forked children drop the parent's connection pool (injaaz/database.py)
     "accounts",
     "submissions",
     "jobs",
@@ -99,7 +101,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",  # Django's, with the session's user read with it
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
@@ -128,11 +130,26 @@ TEMPLATES = [
 # Unset DATABASE_URL means the embedded default: a SQLite file in the project.
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+DATABASES: dict[str, dict[str, Any]] = {
+    "default": dict(dj_database_url.parse(DATABASE_URL))
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool of open connections per process (psycopg_pool through Django): a request borrows
+    # one and gives it back, so there is neither a new connection nor a health-check query per
+    # request. The pool drops a connection it gets back broken; max_idle closes idle extras.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"]["OPTIONS"] = {
+        **(DATABASES["default"].get("OPTIONS") or {}),
+        "pool": {
+            "min_size": env_int("INJAAZ_DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("INJAAZ_DB_POOL_MAX_SIZE", 10),
+            "timeout": env_int("INJAAZ_DB_POOL_TIMEOUT", 10),
+            "max_idle": 300,
+        },
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -145,6 +162,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 # --- Accounts ---------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.SessionUserBackend"]  # Django's ModelBackend (see the module)
+SESSION_ENGINE = "accounts.sessions"  # database sessions that load their user in the same query
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -253,6 +272,10 @@ INJAAZ_STORAGE_PHASE = env_choice(
 )
 INJAAZ_JOB_STORE = env_choice("INJAAZ_JOB_STORE", "db", ("db", "json"))
 INJAAZ_SHADOW_COMPARE = env_bool("INJAAZ_SHADOW_COMPARE")
+
+# Seconds a web process may answer from the maintenance state it last read (0: read it on
+# every request). A switch reaches every process within this time.
+INJAAZ_MAINTENANCE_CACHE_SECONDS = env_int("INJAAZ_MAINTENANCE_CACHE_SECONDS", 3)
 
 # --- Background tasks (the Tasks API; django_tasks today, django.tasks on Django 6) -----------
 

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import Storage, default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch
+from django.utils.cache import get_conditional_response
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -21,7 +22,8 @@ from jobs.selectors import (
     REPORT_EXTENSIONS,
     job_get,
     job_report_filename,
-    job_status_payload,
+    job_status_document,
+    job_status_get,
     job_submission,
     report_storage_name,
 )
@@ -40,19 +42,36 @@ def _forbidden_json(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    """A ``304`` (with ``etag``) when the request's ``If-None-Match`` names it, else ``None``.
+
+    Asked before the answer is built: a poll whose job has not moved costs its one query.
+    """
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        response["ETag"] = etag
+    return response
+
+
 @answers_json
 @never_cache
 @require_GET
-def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
-    """``{job_id, status, progress, excel_url, pdf_url, error_message, timestamps}``; the page polls it."""
+def job_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    """``{job_id, submission_id, status, progress, excel_url, pdf_url, error_message, timestamps}``;
+    the submission page polls it, sending the ``ETag`` back (``304`` while nothing changed)."""
     if not request.user.is_authenticated:
         return _forbidden_json(401, "Log in to see this job.")
-    job = job_get(job_id=job_id)
-    submission = job_submission(job) if job is not None else None
+    job = job_status_get(job_id=job_id)
+    submission = job.submission() if job is not None else None
     if job is None or submission is None or not can_view_submission(request.user, submission):
         # Someone else's job answers as a missing one does: the answer tells no one which ids exist.
         return _forbidden_json(404, "Job not found.")
-    return JsonResponse(job_status_payload(job, request=request))
+    unchanged = not_modified(request, job.etag)
+    if unchanged is not None:
+        return unchanged
+    response = JsonResponse(job_status_document(job, request=request))
+    response["ETag"] = job.etag
+    return response
 
 
 def _signed_url(storage: Storage, name: str, download_name: str) -> str | None:

@@ -24,12 +24,14 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.context import client_ip
 from injaaz.csrf import answers_json
 from jobs.models import Job, JobStatus
-from jobs.selectors import job_download_url, job_get, job_latest_for_submission, job_submission
+from jobs.selectors import JobStatusRow, job_download_url, job_latest_for_submission, job_status_get
+from jobs.views import not_modified
 from submissions.inspector.forms import CivilForm, CleaningForm, HvacForm, HvacItemFormSet, WorkItemFormSet
 from submissions.inspector.selectors import hvac_taxonomy
 from submissions.inspector.submit import (
@@ -614,12 +616,12 @@ def cleaning_submit_with_urls(request: HttpRequest) -> HttpResponse:
 # --- job status -----------------------------------------------------------------------------
 
 
-def legacy_job_document(request: HttpRequest, job: Job, submission: Submission) -> dict[str, Any]:
+def legacy_job_document(request: HttpRequest, job: JobStatusRow) -> dict[str, Any]:
     """A job as the old app's job file looked (FORMAT.md §2), one results shape per module.
 
     The report URLs are the authorised download links (``jobs.selectors.job_download_url``).
     """
-    module = submission.module
+    module = job.module
     excel = job_download_url(job, "excel", request=request) or ""
     pdf = job_download_url(job, "pdf", request=request) or ""
     results: Any = []
@@ -638,7 +640,7 @@ def legacy_job_document(request: HttpRequest, job: Job, submission: Submission) 
         "state": job.status,
         "progress": job.progress,
         "results": results,
-        "meta": {"submission_id": submission.submission_id, "module": module},
+        "meta": {"submission_id": job.submission_id, "module": module},
         "created_at": job.created_at.timestamp() if job.created_at else None,
     }
     if job.completed_at:
@@ -650,12 +652,16 @@ def legacy_job_document(request: HttpRequest, job: Job, submission: Submission) 
 @json_login_required
 def job_status(request: HttpRequest, module: str, job_id: str) -> HttpResponse:
     """``GET /<module>/status/<job_id>`` (cleaning: ``/job-status/``): the job in the old shape,
-    keys sorted as Flask's ``jsonify`` sorted them; 404 for unknown jobs and other people's."""
-    not_found = JsonResponse({"error": UNKNOWN_JOB[Module(module)]}, status=404)
-    job = job_get(job_id=job_id)
-    if job is None:
-        return not_found
-    submission = job_submission(job)
-    if submission is None or not can_view_submission(request.user, submission):
-        return not_found
-    return JsonResponse(legacy_job_document(request, job, submission), json_dumps_params={"sort_keys": True})
+    keys sorted as Flask's ``jsonify`` sorted them; 404 for unknown jobs and other people's.
+    Answers carry an ``ETag``; a poll that sends it back gets ``304`` while the job has not moved."""
+    job = job_status_get(job_id=job_id)
+    submission = job.submission() if job is not None else None
+    if job is None or submission is None or not can_view_submission(request.user, submission):
+        return JsonResponse({"error": UNKNOWN_JOB[Module(module)]}, status=404)
+    response = not_modified(request, job.etag) or JsonResponse(
+        legacy_job_document(request, job), json_dumps_params={"sort_keys": True}
+    )
+    response["ETag"] = job.etag
+    # Clients may keep the answer but must ask again (with the ETag) before using it.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

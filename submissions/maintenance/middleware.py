@@ -1,12 +1,15 @@
 """While maintenance mode is on, inspector pages and APIs answer 503 with ``Retry-After``.
 
 The admin (so staff can watch the migration), the health check and static files stay open.
-The state is read from the database on each request, so every web process switches at once.
+The state lives in the database, so every web process switches; each reads it at most once per
+``INJAAZ_MAINTENANCE_CACHE_SECONDS`` (a few seconds), so a switch reaches every process within
+that time and a request costs no query for it (``selectors.maintenance_state_cached``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 
@@ -14,19 +17,26 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from submissions.maintenance.models import MaintenanceState
-from submissions.maintenance.selectors import maintenance_state_get
+from submissions.maintenance.selectors import maintenance_state_cached
 
 logger = logging.getLogger(__name__)
 
 
 def _open_prefixes() -> tuple[str, ...]:
+    return _open_prefixes_for(
+        get_urlconf() or settings.ROOT_URLCONF, str(settings.STATIC_URL or ""), get_script_prefix()
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _open_prefixes_for(urlconf: str, static_url: str, script_prefix: str) -> tuple[str, ...]:
+    # Computed once per URL configuration, not per request (``reverse`` is not free).
     prefixes = ["/health"]
     with contextlib.suppress(NoReverseMatch):  # the admin is always routed; be safe anyway
-        prefixes.append(reverse("admin:index"))
-    static_url = str(settings.STATIC_URL or "")
+        prefixes.append(reverse("admin:index", urlconf=urlconf))
     if static_url:
         prefixes.append(static_url if static_url.startswith("/") else f"/{static_url}")
     return tuple(prefixes)
@@ -54,7 +64,7 @@ class MaintenanceModeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path_info.startswith(_open_prefixes()):
             try:
-                state = maintenance_state_get()
+                state = maintenance_state_cached()
             except DatabaseError:
                 # No answer from the database is not a reason to close the site: the view
                 # will meet the same error and report it.

@@ -1,4 +1,9 @@
-"""Switching maintenance mode on and off, each change with its audit row."""
+"""Switching maintenance mode on and off, each change with its audit row.
+
+Each change clears this process's cached state at once and again when it commits (so this
+process never serves the old state from the cache after the switch); other processes see it
+within ``INJAAZ_MAINTENANCE_CACHE_SECONDS``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,19 @@ from django.utils import timezone
 
 from audit.services import Action, audit_record
 from submissions.maintenance.models import DEFAULT_RETRY_AFTER, SINGLETON_ID, MaintenanceState
+from submissions.maintenance.selectors import maintenance_cache_clear
 
 
 def _locked_state() -> MaintenanceState:
     state, _ = MaintenanceState.objects.select_for_update().get_or_create(id=SINGLETON_ID)
     return state
+
+
+def _forget_cached_state() -> None:
+    # Now, for reads inside this transaction, and on commit, for reads that cached the old
+    # state while it was being changed.
+    maintenance_cache_clear()
+    transaction.on_commit(maintenance_cache_clear)
 
 
 @transaction.atomic
@@ -31,6 +44,7 @@ def maintenance_enable(
     state.changed_at = timezone.now()
     state.full_clean()
     state.save()
+    _forget_cached_state()
     audit_record(
         actor=actor,
         action=Action.MAINTENANCE_ON,
@@ -48,6 +62,7 @@ def maintenance_disable(*, actor: Any = None, by: str = "") -> MaintenanceState:
     state.enabled = False
     state.changed_at = timezone.now()
     state.save()
+    _forget_cached_state()
     audit_record(
         actor=actor,
         action=Action.MAINTENANCE_OFF,
