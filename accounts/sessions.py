@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -26,9 +27,9 @@ class SessionStore(DatabaseSessionStore):
 
     @classmethod
     def get_model_class(cls) -> type[AbstractBaseSession]:
-        from accounts.models import UserSession
-
-        return UserSession
+        # By name: accounts.models names this store as its own (``get_session_store_class``).
+        model: type[AbstractBaseSession] = apps.get_model("accounts", "UserSession")
+        return model
 
     def _get_session_from_db(self) -> Any:
         # Django's own query (and handling) with the user joined in: LEFT JOIN, a session may
