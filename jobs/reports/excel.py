@@ -23,41 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from injaaz.spreadsheet import DATE, NUMBER, put, typed
 from jobs.reports.content import PhotoView, ReportContent
+from submissions.modules.registry import declaration_or_none
 
 BRAND = "125435"
-# The type of the fields whose values become number or date cells (when they are one).
-FIELD_KINDS: dict[str, str] = dict.fromkeys(
-    (
-        "item_number",
-        "quantity",
-        "material_qty",
-        "price",
-        "room_count",
-        "current_team_size",
-        "lift_count_total",
-        "required_team_size",
-        *(
-            f"facility_{name}"
-            for name in (
-                "ground_parking",
-                "basement",
-                "podium",
-                "gym_room",
-                "swimming_pool",
-                "washroom_male",
-                "washroom_female",
-                "changing_room",
-                "play_kids_place",
-                "garbage_room",
-                "floor_chute_room",
-                "staircase",
-                "floor_service_room",
-                "cleaner_count",
-            )
-        ),
-    ),
-    NUMBER,
-) | dict.fromkeys(("visit_date", "date_of_visit", "estimated_completion"), DATE)
 # Summary rows that are counts or times rather than text.
 SUMMARY_KINDS = {"visit_date": DATE, "items": NUMBER, "photos": NUMBER}
 SUMMARY_TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
@@ -71,9 +39,16 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 THUMBNAIL_ROW_HEIGHT = 72  # points; thumbnails are at most 120 px (90 pt) on their long side
 
 
-def cell_value(key: str, value: str) -> Any:
-    """A field's value as its cell: a number or a date when its field expects one and it is one."""
-    return typed(value, FIELD_KINDS.get(key, ""))
+def field_kinds(module: str) -> dict[str, str]:
+    """Each declared field's type (header and item fields): numbers and dates get typed cells."""
+    declared = declaration_or_none(module)
+    if declared is None:
+        return {}
+    items = declared.items
+    kinds = {field.key: str(field.type) for field in (*declared.fields, *(items.fields if items else ()))}
+    if items is not None and items.number_key:
+        kinds[items.number_key] = NUMBER
+    return kinds
 
 
 def summary_value(key: str, value: str) -> Any:
@@ -151,6 +126,7 @@ def build_workbook(content: ReportContent, *, photo_link: Callable[[str], str] =
     sheet.title = content.layout.sheet_title[:31]
     item_columns = ["#", *(label for key, label in content.item_fields if key != "item_number"), "Photos"]
     writer = _Writer(sheet, max(4, len(item_columns)))
+    kinds = field_kinds(content.module)
 
     writer.title(content.layout.title, content.layout.subtitle)
     writer.heading("Summary")
@@ -161,7 +137,7 @@ def build_workbook(content: ReportContent, *, photo_link: Callable[[str], str] =
         writer.gap()
         writer.heading(section.title)
         for row in section.rows:
-            writer.pair(row.label, cell_value(row.key, row.value))
+            writer.pair(row.label, typed(row.value, kinds.get(row.key, "")))
 
     if content.items or content.layout.item_fields:
         writer.gap()
@@ -170,7 +146,9 @@ def build_workbook(content: ReportContent, *, photo_link: Callable[[str], str] =
         for item in content.items:
             values: list[Any] = [item.number]
             values += [
-                cell_value(key, item.values.get(key, "")) for key, _ in content.item_fields if key != "item_number"
+                typed(item.values.get(key, ""), kinds.get(key, ""))
+                for key, _ in content.item_fields
+                if key != "item_number"
             ]
             values.append(len(item.photos))
             for column, value in enumerate(values, start=1):
