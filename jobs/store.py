@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jobs.models import Job, JobStatus
-from submissions.legacy.files import dump_document
+from submissions.legacy.files import DEFAULT_MAX_BYTES, dump_document, read_regular_file
 from submissions.legacy.normalize import parse_timestamp
-from submissions.legacy.records import NormalizedJob
+from submissions.legacy.records import LegacyFormatError, NormalizedJob
 from submissions.legacy.store import (
     JOB_OWNER_KEY,
     JobFile,
@@ -288,10 +288,11 @@ class LegacyJobStore:
         found = []
         for path in job_files():
             try:
-                if needle not in path.read_bytes():
+                raw, _ = read_regular_file(path, max_bytes=DEFAULT_MAX_BYTES)
+                if needle not in raw:
                     continue  # cheap: most job files are about other submissions
                 loaded = job_file_load(path)
-            except (OSError, LegacyFileError) as error:
+            except (LegacyFormatError, LegacyFileError) as error:
                 logger.warning("legacy job store: %s skipped while listing jobs of %s: %s", path, submission_id, error)
                 continue
             if loaded.record.submission_id == submission_id:

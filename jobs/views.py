@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -27,6 +26,7 @@ from jobs.selectors import (
     job_submission,
     report_storage_name,
 )
+from submissions.legacy.files import NotARegularFileError, open_regular_file
 from submissions.legacy.store import legacy_dir
 from submissions.models import Submission
 from submissions.selectors import can_view_submission
@@ -90,20 +90,21 @@ def _signed_url(storage: Storage, name: str, download_name: str) -> str | None:
     return None
 
 
-def _legacy_report(filename: str) -> Path | None:
-    """A report the old app wrote into ``generated/``, if the folder still holds it.
+def _legacy_report(filename: str) -> BinaryIO | None:
+    """A report the old app wrote into ``generated/``, opened, if the folder still holds it.
 
     ``filename`` is what the job's imported URL names (an encoded slash makes it a path); it is
-    served only from inside the folder, and a name no file can have (a NUL byte) is simply missing.
+    served only from inside the folder, and a name no file can have (a NUL byte), a link that
+    loops or anything but a regular file (a named pipe would block the request) is simply missing.
     """
     folder = legacy_dir().resolve()
     try:
-        candidate = (folder / filename).resolve()
-        if not candidate.is_relative_to(folder) or not candidate.is_file():
+        candidate = (folder / filename).resolve()  # RuntimeError: a symbolic link loop (Python < 3.13)
+        if not candidate.is_relative_to(folder):
             return None
-    except (OSError, ValueError):
+        return open_regular_file(candidate)
+    except (OSError, ValueError, RuntimeError, NotARegularFileError):
         return None
-    return candidate
 
 
 def _audit_download(submission: Submission, job_id: str, kind: str, filename: str, how: str) -> None:
@@ -159,4 +160,4 @@ def job_download(request: HttpRequest, job_id: str, filename: str) -> Any:
     if legacy is None:
         raise Http404("This report was made by the old app and is no longer stored; regenerate the reports.")
     _audit_download(submission, job.job_id, kind, filename, "legacy_file")
-    return FileResponse(legacy.open("rb"), as_attachment=True, filename=download_name, content_type=CONTENT_TYPES[kind])
+    return FileResponse(legacy, as_attachment=True, filename=download_name, content_type=CONTENT_TYPES[kind])

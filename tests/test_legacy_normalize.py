@@ -287,7 +287,7 @@ def test_documents_python_json_refuses_are_refused_with_its_reason(raw: bytes, r
 def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_bytes(b'{"x": "' + b"a" * 2000 + b'"}')
-    with pytest.raises(LegacyFormatError, match="over the 1000-byte cap"):
+    with pytest.raises(LegacyFormatError, match="over the 1000-byte size cap"):
         read_json_file(path, max_bytes=1000)
 
 

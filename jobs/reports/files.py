@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ from django.core.files.storage import Storage, default_storage
 from django.urls import reverse
 
 from jobs.errors import TransientStorageError, is_transient
+from submissions.legacy.files import NotARegularFileError, open_regular_file
 from submissions.legacy.store import legacy_dir
 
 logger = logging.getLogger(__name__)
@@ -192,10 +194,12 @@ class ReportFiles:
 
     def _read_legacy(self, path: Path) -> bytes | None:
         try:
-            if path.stat().st_size > self.max_bytes:
-                return None
-            return path.read_bytes()
-        except FileNotFoundError:
+            with open_regular_file(path) as handle:  # a named pipe in the tree must not block the worker
+                data = handle.read(self.max_bytes + 1)
+        except (FileNotFoundError, NotARegularFileError):
             return None
         except OSError as error:
+            if error.errno == errno.ELOOP:
+                return None
             raise TransientStorageError(f"could not read legacy upload {path.name!r}: {error}") from error
+        return data if len(data) <= self.max_bytes else None

@@ -25,7 +25,7 @@ from django.db.models import Q
 
 from jobs.models import Job
 from submissions.importer.canonical import content_hash, job_digest
-from submissions.legacy.files import LegacyTree, atomic_write_json, parse_json_bytes
+from submissions.legacy.files import LegacyTree, atomic_write_json, read_json_file
 from submissions.legacy.normalize import normalize_job
 from submissions.legacy.records import LegacyFormatError
 from submissions.legacy.store import JOB_OWNER_KEY
@@ -96,8 +96,8 @@ def job_document(job: Job, *, submission_id: str, module: str) -> dict[str, Any]
 
 def _same(path: Path, document: dict[str, Any]) -> bool:
     try:
-        return content_hash(parse_json_bytes(path.read_bytes())) == content_hash(document)
-    except (OSError, LegacyFormatError):
+        return content_hash(read_json_file(path)) == content_hash(document)
+    except LegacyFormatError:
         return False
 
 
@@ -116,8 +116,8 @@ def _job_key(document: dict[str, Any]) -> tuple[str | None, str]:
 def _same_job(path: Path, document: dict[str, Any]) -> bool:
     """An existing job file that means the same (the old app's own file keeps its extra meta keys)."""
     try:
-        return _job_key(parse_json_bytes(path.read_bytes())) == _job_key(document)
-    except (OSError, LegacyFormatError):
+        return _job_key(read_json_file(path)) == _job_key(document)
+    except LegacyFormatError:
         return False
 
 

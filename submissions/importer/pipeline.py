@@ -31,6 +31,7 @@ from submissions.importer.backends import Backend, OrmBackend, PostgresBackend
 from submissions.importer.outcomes import KEPT_OUTCOMES, FileKind, ImportOutcome, Outcome
 from submissions.importer.pool import Chunk, ChunkPool
 from submissions.importer.worker import ChunkResult, Known, ParsedJob, ParsedSubmission, WorkerConfig, Write
+from submissions.legacy.files import file_type_problem, os_error_problem
 
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_SIZE_CAP = 5 * 1024 * 1024
@@ -105,9 +106,10 @@ class ImportSummary:
 def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Sorted relative paths of the JSON files of one folder, and the entries that are not.
 
-    Reported, not read: sub-folders, files not ending in ``.json``, links pointing outside the
-    tree. Skipped silently: hidden files, which are Injaaz's own in-flight staged and temporary
-    files (``submissions.legacy.files``/``store``: they start with ``.``).
+    Reported, not read (nor opened): sub-folders, files not ending in ``.json``, links pointing
+    outside the tree, links that loop or lead nowhere, and anything else that is not a regular file
+    (named pipes, sockets, devices). Skipped silently: hidden files, which are Injaaz's own
+    in-flight staged and temporary files (``submissions.legacy.files``/``store``: they start with ``.``).
     """
     base = root / folder
     if not base.is_dir():
@@ -126,8 +128,16 @@ def scan_folder(root: Path, folder: str) -> tuple[list[str], list[tuple[str, str
                 if os.path.commonpath([real_root, target]) != real_root:
                     problems.append((relpath, f"link points outside the tree (to {target})"))
                     continue
-            if entry.is_dir():
-                problems.append((relpath, "is a directory, not a file"))
+            try:
+                # A plain regular file is known from the directory listing (no stat call per file);
+                # anything else is looked at, links followed.
+                regular = entry.is_file(follow_symlinks=False)
+                problem = None if regular else file_type_problem(entry.stat().st_mode)
+            except OSError as error:  # a link that loops or leads nowhere
+                problems.append((relpath, os_error_problem(error)))
+                continue
+            if problem is not None:
+                problems.append((relpath, problem))
             elif not name.endswith(".json"):
                 problems.append((relpath, "not a JSON file (stray file in the tree)"))
             else:

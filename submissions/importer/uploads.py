@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from submissions.importer.models import LegacyUploadCopy
 from submissions.importer.refs import EMBEDDED_PREFIX, LOCAL_PREFIX, data_url_extension, embedded_marker
-from submissions.legacy.files import LegacyTree
+from submissions.legacy.files import LegacyTree, NotARegularFileError, open_regular_file
 from submissions.legacy.normalize import normalize_submission
 from submissions.legacy.records import LegacyFormatError
 from submissions.models import UploadedFile
@@ -71,11 +71,17 @@ def _copy_local(row: UploadedFile, tree: LegacyTree, summary: CopySummary, repor
         return
     source = tree.upload_path_for_url(legacy_ref)
     real_root = os.path.realpath(tree.root)
-    if source is None or not source.is_file() or not os.path.realpath(source).startswith(real_root + os.sep):
+    content = None
+    if source is not None and os.path.realpath(source).startswith(real_root + os.sep):
+        try:
+            with open_regular_file(source) as handle:  # a named pipe must not block the import
+                content = handle.read()
+        except (NotARegularFileError, OSError):
+            content = None
+    if source is None or content is None:
         summary.missing += 1
         report(f"uploads/{legacy_ref.removeprefix(LOCAL_PREFIX)}", "upload missing from uploads/: row keeps its URL")
         return
-    content = source.read_bytes()
     name, url = _store(f"legacy/uploads/{source.name}", content)
     LegacyUploadCopy.objects.create(legacy_ref=legacy_ref, storage_name=name, url=url, size=len(content))
     summary.copied += 1

@@ -52,6 +52,8 @@ class Command(LegacyTreeCommand):
             raise CommandError(f"archive failed, nothing was removed: {error}") from error
         summary.forced = bool(missing) and options["force"]
         size = f"{summary.bytes / 1e6:.1f} MB"
+        for name, reason in summary.not_archived:
+            self.stdout.write(f"Not archived (left in place): {name}: {reason}")
         if summary.dry_run:
             self.stdout.write(f"Dry run: would archive {summary.files} files ({size}) to {summary.archive}")
             return
