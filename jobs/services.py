@@ -30,10 +30,7 @@ from audit.services import Action, audit_record
 from jobs.errors import TransientStorageError, is_transient
 from jobs.models import Job, JobStatus
 from jobs.queue import GENERATE_REPORTS_TASK, job_enqueue_on_commit, retry_delay_seconds
-from jobs.reports.excel import build_workbook
 from jobs.reports.files import ReportFiles
-from jobs.reports.pdf import build_pdf
-from jobs.reports.render import report_content
 from jobs.selectors import job_submission, report_download_path, report_storage_name
 from jobs.store import job_store
 from review.selectors import report_approvals
@@ -190,6 +187,12 @@ def report_job_run(*, job_id: str, attempt: int = 1) -> None:
 
 
 def _generate(run: _Run) -> tuple[str, str]:
+    # The report libraries (openpyxl, WeasyPrint) load where reports are built, in the worker:
+    # every process imports this module through the admin, the tree commands included.
+    from jobs.reports.excel import build_workbook
+    from jobs.reports.pdf import build_pdf
+    from jobs.reports.render import report_content
+
     job_id = run.job.job_id
     record = submission_record(run.submission)
     files = ReportFiles.for_document(run.submission.form_data)

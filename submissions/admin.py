@@ -32,7 +32,6 @@ from injaaz.admin_tools import (
     remember_result_count,
 )
 from jobs.models import Job
-from submissions import exports
 from submissions.admin_display import image, safe_link_url
 from submissions.ids import JOB_ID_RE, SUBMISSION_ID_RE
 from submissions.inspector.display import document_display
@@ -201,6 +200,10 @@ class SubmissionAdmin(AuditedAdminMixin, FastChangelistMixin, admin.ModelAdmin[S
 
     @admin.action(description="Export the selected submissions to CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Submission]) -> StreamingHttpResponse:
+        # Imported here: Django imports every admin module at start-up (the tree commands included),
+        # and the exports bring openpyxl with them.
+        from submissions import exports
+
         lines = exports.submission_export_csv(actor=request.user, queryset=queryset)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self._export_name("csv")}"'
@@ -208,6 +211,8 @@ class SubmissionAdmin(AuditedAdminMixin, FastChangelistMixin, admin.ModelAdmin[S
 
     @admin.action(description="Export the selected submissions to Excel (XLSX)", permissions=["view"])
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Submission]) -> FileResponse:
+        from submissions import exports
+
         workbook = exports.submission_export_xlsx(actor=request.user, queryset=queryset)
         return FileResponse(
             workbook,
