@@ -57,6 +57,7 @@ class AuditLogAdmin(FastChangelistMixin, admin.ModelAdmin[AuditLog]):
         "resource_id",
         "ip_address",
         "user_agent",
+        "request_id",
         "details_document",
         "prev_hash",
         "row_hash",

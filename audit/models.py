@@ -32,6 +32,9 @@ class AuditLog(models.Model):
     # The hash chain (``audit.chain``): the previous row's ``row_hash`` and this row's own.
     prev_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     row_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # The web request that wrote the row (``injaaz.request_id``; "" for commands and the worker):
+    # the key into the logs. Outside the hash chain on purpose (docs/AUDIT.md).
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "audit_logs"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit import chain, context
 from audit.models import AuditLog
+from injaaz import request_id
 
 
 class Action:
@@ -55,7 +56,8 @@ def audit_record(
     """Append one audit row. Call it inside the business action's transaction.
 
     ``actor`` defaults to the request's user; IP and user agent come from the request context
-    set by the middleware unless given (commands and the worker have no request).
+    set by the middleware unless given (commands and the worker have no request); the request
+    id comes from ``injaaz.request_id``.
     """
     request_context = context.current()
     if actor is None and request_context is not None:
@@ -76,6 +78,7 @@ def audit_record(
         ip_address=ip_address if ip_address is not None else (request_context.ip_address if request_context else ""),
         user_agent=user_agent if user_agent is not None else (request_context.user_agent if request_context else ""),
         created_at=timezone.now(),
+        request_id=request_id.current(),
     )
     _append(entry)
     return entry

@@ -13,6 +13,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from injaaz.logs import LOG_FORMATS, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -96,7 +98,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line and audit row of the request carries its id.
+    "injaaz.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (hashed names, pre-compressed, cached for a year), so
+    # gunicorn alone serves complete pages and a reverse proxy is optional.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "injaaz.input_guard.NulByteMiddleware",  # before anything reads the session cookie or the query
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -254,7 +261,13 @@ def storage_backend(kind: str) -> dict[str, object]:
 
 STORAGES = {
     "default": storage_backend(INJAAZ_STORAGE),
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production serves what `collectstatic` wrote: content-hashed names (cached "forever" by
+    # browsers) with gzip and brotli copies beside them. DEBUG serves the source files.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 # Photo and signature uploads: real JPEG/PNG/WebP images only, checked by decoding them.
@@ -307,7 +320,9 @@ CSRF_COOKIE_SECURE = INJAAZ_HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if INJAAZ_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = INJAAZ_HTTPS
 SECURE_HSTS_PRELOAD = INJAAZ_HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("INJAAZ_BEHIND_PROXY") else None
+# Behind a reverse proxy: trust its X-Forwarded-Proto (and its X-Request-ID, injaaz.request_id).
+INJAAZ_BEHIND_PROXY = env_bool("INJAAZ_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if INJAAZ_BEHIND_PROXY else None
 CSRF_FAILURE_VIEW = "injaaz.csrf.csrf_failure"  # JSON routes answer {"error": ...}, pages Django's page
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -315,16 +330,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # WeasyPrint logs every layout step at INFO; only its warnings matter.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Logs go to stdout, one line per event (the service manager or the container keeps them);
+# LOG_FORMAT=json for a log collector. injaaz.logs adds the request id to every line.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", LOG_FORMATS)
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -15,3 +15,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="injaaz-test-media-"))
 INJAAZ_LEGACY_DIR = Path(tempfile.mkdtemp(prefix="injaaz-test-generated-"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Tests render pages without running collectstatic first: no manifest to look names up in.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# WhiteNoise serves the source files, found on each request, as under DEBUG.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
