@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+from injaaz.health import health_check
 
 
+@never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 otherwise (for load balancers and `make run`)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        database = "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
-        database = f"error: {error.__class__.__name__}"
-    status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "unhealthy", "database": database}, status=status)
+    """200 when the database answers, 503 otherwise; with the queue's length and oldest job's age.
+
+    ``{"status": "ok", "database": "ok", "queued_jobs": 0, "oldest_queued_job_seconds": null}``
+    """
+    report = health_check()
+    return JsonResponse(report.as_dict(), status=200 if report.database_ok else 503)

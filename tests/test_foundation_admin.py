@@ -41,4 +41,9 @@ def test_admin_login_page_posts_email_and_password(client: Any, staff_user: Any)
 def test_health(client: Any, db: Any) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "queued_jobs": 0,
+        "oldest_queued_job_seconds": None,
+    }
