@@ -308,6 +308,9 @@ INJAAZ_REPORT_RETRY_MAX_SECONDS = env_int("INJAAZ_REPORT_RETRY_MAX_SECONDS", 300
 INJAAZ_JOB_STALE_SECONDS = env_int("INJAAZ_JOB_STALE_SECONDS", 900)
 INJAAZ_JOB_REAP_INTERVAL = env_int("INJAAZ_JOB_REAP_INTERVAL", 60)
 INJAAZ_DOWNLOAD_URL_SECONDS = env_int("INJAAZ_DOWNLOAD_URL_SECONDS", 60)
+# On SIGTERM a worker lets the job in progress run this long, then gives it back to the queue
+# (keep systemd's TimeoutStopSec for the worker above it: deploy/systemd/injaaz-worker.service).
+INJAAZ_WORKER_STOP_SECONDS = env_int("INJAAZ_WORKER_STOP_SECONDS", 60)
 
 # --- Security ---------------------------------------------------------------------------------
 # Production (DEBUG off) is HTTPS-only unless INJAAZ_HTTPS=0 says the proxy terminates TLS

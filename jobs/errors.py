@@ -14,6 +14,14 @@ class TransientStorageError(Exception):
     """Storage could not be reached or answered with a temporary failure; worth retrying."""
 
 
+class WorkerStopping(BaseException):
+    """Raised inside a running job when its worker must stop now (``manage.py run_worker``).
+
+    A ``BaseException`` so that the job's own ``except Exception`` does not record it as the
+    job's failure: the job is given back to the queue instead (``jobs.services``).
+    """
+
+
 # OSErrors that no amount of waiting repairs.
 _PERMANENT_OS_ERRORS: tuple[type[OSError], ...] = (
     FileNotFoundError,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from audit.services import Action, audit_record
-from jobs.errors import TransientStorageError, is_transient
+from jobs.errors import TransientStorageError, WorkerStopping, is_transient
 from jobs.models import Job, JobStatus
 from jobs.queue import GENERATE_REPORTS_TASK, job_enqueue_on_commit, retry_delay_seconds
 from jobs.reports.files import ReportFiles
@@ -123,7 +123,42 @@ class _Run:
 
 
 def report_job_run(*, job_id: str, attempt: int = 1) -> None:
-    """The worker's work for one job: generate both reports, store them, record the outcome."""
+    """The worker's work for one job: generate both reports, store them, record the outcome.
+
+    A worker told to stop mid-job (``WorkerStopping``) gives the job back to the queue.
+    """
+    try:
+        _report_job_run(job_id=job_id, attempt=attempt)
+    except WorkerStopping:
+        job_give_back(job_id=job_id, attempt=attempt)
+        raise
+
+
+def job_give_back(*, job_id: str, attempt: int) -> bool:
+    """Put a job its worker is abandoning (stopping) back on the queue, as the same attempt.
+
+    Whatever the stop interrupted has been rolled back or left unfinished: the job is ``started``
+    again and a task for the same attempt is queued, so a restart does not use up the job's
+    attempts. Nothing happens (``False``) when the job is finished or a later attempt owns it
+    (the reaper re-queued it). If this fails too, the job is left for the reaper.
+    """
+    store = job_store()
+    try:
+        job = store.get(job_id)
+        if job is None or job.status not in (JobStatus.STARTED, JobStatus.RUNNING) or job.attempts != attempt:
+            return False
+        store.update(job, status=JobStatus.STARTED, progress=0, queued_at=timezone.now(), completed_at=None)
+        _enqueue(job_id, attempt)
+    except Exception:
+        logger.exception(
+            "Report job %s attempt %s could not be given back; the reaper will re-queue it", job_id, attempt
+        )
+        return False
+    logger.warning("Report job %s attempt %s given back to the queue: its worker is stopping", job_id, attempt)
+    return True
+
+
+def _report_job_run(*, job_id: str, attempt: int) -> None:
     store = job_store()
     job = store.get(job_id)
     if job is None:
