@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -38,8 +40,17 @@ _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar
 
 
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites
-    # REMOTE_ADDR (gunicorn --forwarded-allow-ips does that for us in production).
+    """The client's address: REMOTE_ADDR, or behind our reverse proxy the address it saw.
+
+    gunicorn does not rewrite REMOTE_ADDR (behind nginx it is always 127.0.0.1), so with
+    ``INJAAZ_BEHIND_PROXY`` the last X-Forwarded-For entry is taken: the one our proxy wrote
+    (deploy/nginx/injaaz.conf sets it to ``$remote_addr``). Entries before it are the client's own
+    claims. Without a proxy the header is the client's to forge and is ignored.
+    """
+    if settings.INJAAZ_BEHIND_PROXY:
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return forwarded[:45]
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 
