@@ -13,7 +13,7 @@ from pathlib import Path
 # gunicorn loads this file by path: the project (for injaaz.logs) is its parent's parent.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from injaaz.logs import LOG_FORMATS, logging_config  # noqa: E402
+from injaaz.logs import LOG_FORMATS, logging_config
 
 
 def _int(name: str, default: int) -> int:

@@ -29,7 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from audit.services import Action, audit_record
 from jobs.errors import TransientStorageError, WorkerStopping, is_transient
 from jobs.models import Job, JobStatus
-from jobs.queue import GENERATE_REPORTS_TASK, job_enqueue_on_commit, retry_delay_seconds
+from jobs.queue import GENERATE_REPORTS_TASK, job_enqueue, job_enqueue_on_commit, retry_delay_seconds
 from jobs.reports.files import ReportFiles
 from jobs.selectors import job_submission, report_download_path, report_storage_name
 from jobs.store import job_store
@@ -148,7 +148,7 @@ def job_give_back(*, job_id: str, attempt: int) -> bool:
         if job is None or job.status not in (JobStatus.STARTED, JobStatus.RUNNING) or job.attempts != attempt:
             return False
         store.update(job, status=JobStatus.STARTED, progress=0, queued_at=timezone.now(), completed_at=None)
-        _enqueue(job_id, attempt)
+        job_enqueue(job_id=job_id, attempt=attempt)
     except Exception:
         logger.exception(
             "Report job %s attempt %s could not be given back; the reaper will re-queue it", job_id, attempt

@@ -150,12 +150,13 @@ def test_log_format_json_is_what_the_processes_write_to_stdout() -> None:
 
 @pytest.mark.django_db
 def test_behind_the_proxy_the_audited_address_is_the_one_the_proxy_saw(settings: Any, inspector: Any) -> None:
-    def login_ip(**headers: str) -> str:
-        Client(**headers).post("/accounts/login/", {"username": inspector.email, "password": "wrong-password"})
+    def login_ip(**headers: Any) -> str:
+        Client().post("/accounts/login/", {"username": inspector.email, "password": "wrong-password"}, **headers)
         return AuditLog.objects.filter(action="login_failed").latest("id").ip_address
 
-    forged = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6"}
-    assert login_ip(**forged) == "127.0.0.1"  # no proxy: the header is the client's to forge
+    assert (
+        login_ip(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6") == "127.0.0.1"
+    )  # no proxy: the header is the client's to forge
     settings.INJAAZ_BEHIND_PROXY = True
     assert login_ip(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9") == "203.0.113.9"
     # A client's own X-Forwarded-For comes before the entry the proxy appended.
