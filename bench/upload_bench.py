@@ -1,8 +1,9 @@
 """What checking and normalising an inspector's photo costs (``submissions.uploads.image_prepare``).
 
 Usage: .venv/bin/python bench/upload_bench.py [N]
-Phone-sized photos (12 MP JPEG, upright and rotated by EXIF with GPS; a 3 MP PNG; a 12 MP WebP)
-and the refusals (a decompression bomb, a text file): median time of N runs each, input and output
+Phone-sized photos (12 MP JPEG, upright and rotated by EXIF with GPS; a 50 MP JPEG, decoded at half
+size; a 3 MP PNG; a 10 MP WebP, and a detailed 12 MP one over the default decoding budget) and the
+refusals (a decompression bomb, a text file): median time of N runs each, input and output
 sizes, and how much the resident memory rises while one photo is prepared (peak RSS over the level
 before, Linux, each case in a fresh interpreter).
 """
@@ -33,7 +34,7 @@ from PIL import ExifTags, Image  # noqa: E402
 from submissions.uploads import UploadRejectedError, image_prepare  # noqa: E402
 
 
-def photo(fmt: str, size: tuple[int, int], *, orientation: int = 1) -> bytes:
+def photo(fmt: str, size: tuple[int, int], *, orientation: int = 1, quality: int = 90) -> bytes:
     """A photo-like image: smooth gradients plus sensor-like noise (compresses like a real photo)."""
     gradient = Image.linear_gradient("L").resize(size)
     noise = Image.effect_noise(size, 24)
@@ -43,7 +44,7 @@ def photo(fmt: str, size: tuple[int, int], *, orientation: int = 1) -> bytes:
     exif[0x010F] = "PhoneCam"
     exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (25.0, 12.0, 0.0), 3: "E", 4: (55.0, 17.0, 0.0)}
     buffer = io.BytesIO()
-    options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
+    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
     image.save(buffer, fmt, exif=exif.tobytes(), **options)
     return buffer.getvalue()
 
@@ -114,8 +115,10 @@ def main() -> None:
     print(f"image_prepare, median of {runs} runs, Pillow {Image.__version__}")
     measure("JPEG 4032x3024 upright (keep)", photo("JPEG", (4032, 3024)), runs)
     measure("JPEG 4032x3024 EXIF-rotated", photo("JPEG", (4032, 3024), orientation=6), runs)
+    measure("JPEG 8160x6120 (50 MP, decoded 1/2)", photo("JPEG", (8160, 6120), quality=50), runs)
     measure("PNG 2000x1500", photo("PNG", (2000, 1500)), runs)
-    measure("WebP 4032x3024", photo("WEBP", (4032, 3024)), runs)
+    measure("WebP 3600x2700", photo("WEBP", (3600, 2700)), runs)
+    measure("WebP 4032x3024 (over the budget)", photo("WEBP", (4032, 3024)), runs)
     measure("decompression bomb (3.6 GP PNG)", bomb(), runs)
     measure("text file named .jpg", b"not an image\n" * 1000, runs)
 

@@ -274,6 +274,12 @@ STORAGES = {
 INJAAZ_UPLOAD_MAX_BYTES = env_int("INJAAZ_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 INJAAZ_UPLOAD_MAX_PIXELS = env_int("INJAAZ_UPLOAD_MAX_PIXELS", 50_000_000)
 INJAAZ_PHOTOS_PER_ITEM = env_int("INJAAZ_PHOTOS_PER_ITEM", 100)
+# Photos are stored at most this many pixels on their long side (a JPEG larger than that is
+# decoded at reduced size); 0 stores every photo at its own size.
+INJAAZ_PHOTO_MAX_SIDE = env_int("INJAAZ_PHOTO_MAX_SIDE", 4096)
+# Memory one web process may spend decoding uploads at once (estimated per image before it is
+# decoded); more waits its turn, and an image that alone needs more is refused. 0: no bound.
+INJAAZ_UPLOAD_DECODE_MEMORY_MB = env_int("INJAAZ_UPLOAD_DECODE_MEMORY_MB", 224)
 # GPS position is removed from photos unless this is on.
 INJAAZ_UPLOAD_KEEP_GPS = env_bool("INJAAZ_UPLOAD_KEEP_GPS")
 

@@ -3,6 +3,8 @@
 - Only real JPEG, PNG and WebP images are accepted, whatever the file is called: Pillow must
   identify and fully decode them. At most ``INJAAZ_UPLOAD_MAX_BYTES`` (10 MB) and
   ``INJAAZ_UPLOAD_MAX_PIXELS`` pixels, so a decompression bomb is refused before it is decoded.
+- Photos are stored at most ``INJAAZ_PHOTO_MAX_SIDE`` pixels on their long side, and each process
+  decodes within ``INJAAZ_UPLOAD_DECODE_MEMORY_MB`` ("Memory", below).
 - Every image is re-encoded: EXIF orientation is applied to the pixels, GPS position (EXIF GPS
   and XMP) is removed unless ``INJAAZ_UPLOAD_KEEP_GPS`` is on, and nothing but pixels, EXIF and
   the colour profile survives (no comments, no trailing data).
@@ -34,7 +36,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.urls import reverse
-from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
 from audit.services import Action, audit_record
 from injaaz.storages import CloudinaryStorage
@@ -44,6 +46,16 @@ logger = logging.getLogger(__name__)
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 ORIENTATION = 0x0112
+# EXIF orientation → the turn that makes the pixels upright (as ImageOps.exif_transpose does).
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -85,6 +97,181 @@ def _strict_decoding() -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
+# --- Memory --------------------------------------------------------------------------------------
+#
+# A photo just under the pixel limit takes a few hundred MB once decoded, and a web process serves
+# several requests at once. So (bench/upload_memory_bench.py, docs/BENCHMARKS.md):
+# - photos are stored at most INJAAZ_PHOTO_MAX_SIDE pixels on their long side, and a JPEG larger
+#   than that is decoded at 1/2, 1/4 or 1/8 of its size (libjpeg scales while decoding, reading
+#   every byte of the file as a full decode does, so damage is still found);
+# - what decoding an image will take is estimated from its header, before anything is decoded,
+#   and each process decodes at most INJAAZ_UPLOAD_DECODE_MEMORY_MB at a time: more waits its turn
+#   (first come, first served), and an image that alone needs more is refused with the size that
+#   fits.
+
+
+def _pixel_bytes(mode: str) -> int:
+    """Bytes per pixel of an image of ``mode`` in Pillow's memory (RGB is stored as 4 bytes)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+# Bytes a decoded pixel costs beyond the image itself (bench/upload_bench.py measures them):
+# Pillow's WebP decoder holds its canvas, the previous one and a copy of the frame while it loads,
+# and libwebp's encoder builds its own picture: 18.5 bytes a pixel in all for a detailed 12 MP
+# photo (19 here). JPEG and PNG decode into the image and encode as they go.
+EXTRA_BYTES_PER_PIXEL = {"WEBP": 15}
+
+
+@dataclass(frozen=True)
+class DecodePlan:
+    """How an image will be decoded and stored, and what that costs in memory (bytes)."""
+
+    scale: int  # JPEG: decoded at 1/scale of its size
+    decoded: tuple[int, int]
+    stored: tuple[int, int]
+    cost: int
+
+
+def _scaled(size: tuple[int, int], scale: int) -> tuple[int, int]:
+    return -(-size[0] // scale), -(-size[1] // scale)
+
+
+def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    width, height = size
+    if max_side <= 0 or max(width, height) <= max_side:
+        return size
+    ratio = max_side / max(width, height)
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
+
+
+def decode_plan(
+    *, file_format: str, mode: str, size: tuple[int, int], data_size: int, rotated: bool, max_side: int
+) -> DecodePlan:
+    """The cheapest way to store the image as large as ``max_side`` allows, with its memory cost.
+
+    A JPEG is decoded at the largest of 1/1, 1/2, 1/4, 1/8 that is still no smaller than the
+    stored size; if that does not fit the per-process budget, at a smaller scale (the photo is
+    then stored smaller than ``max_side``).
+    """
+    pixel = _pixel_bytes(mode)
+    budget = _budget()
+
+    def plan(scale: int) -> DecodePlan:
+        decoded = _scaled(size, scale)
+        stored = _fitted(decoded, max_side)
+        cost = decoded[0] * decoded[1] * (pixel + EXTRA_BYTES_PER_PIXEL.get(file_format, 0))
+        if stored != decoded:
+            # Pillow resizes across, then down: the intermediate is stored-wide and decoded-high.
+            cost += (stored[0] * decoded[1] + stored[0] * stored[1]) * pixel
+        if rotated:
+            cost += stored[0] * stored[1] * pixel  # the upright copy
+        return DecodePlan(scale, decoded, stored, cost + 2 * data_size)  # the output and its copy
+
+    if file_format != "JPEG":
+        return plan(1)
+    target = _fitted(size, max_side)
+    useful = max(scale for scale in (1, 2, 4, 8) if _covers(_scaled(size, scale), target))
+    for scale in (scale for scale in (1, 2, 4, 8) if scale >= useful):
+        candidate = plan(scale)
+        if budget <= 0 or candidate.cost <= budget:
+            return candidate
+    return plan(8)
+
+
+def _covers(size: tuple[int, int], target: tuple[int, int]) -> bool:
+    return size[0] >= target[0] and size[1] >= target[1]
+
+
+def _budget() -> int:
+    return int(settings.INJAAZ_UPLOAD_DECODE_MEMORY_MB) * 1024 * 1024
+
+
+class _DecodeMemory:
+    """This process's decoding budget: reservations wait, in arrival order, until theirs fits."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._in_use = 0
+        self._queue: list[object] = []
+
+    @contextlib.contextmanager
+    def reserve(self, cost: int, budget: int) -> Iterator[None]:
+        if budget <= 0:
+            yield
+            return
+        ticket = object()
+        with self._condition:
+            self._queue.append(ticket)
+            try:
+                self._condition.wait_for(lambda: self._queue[0] is ticket and self._in_use + cost <= budget)
+            finally:
+                self._queue.remove(ticket)
+                self._condition.notify_all()
+            self._in_use += cost
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._in_use -= cost
+                self._condition.notify_all()
+
+
+_DECODE_MEMORY = _DecodeMemory()
+
+
+@dataclass(frozen=True)
+class WebPHeader:
+    size: tuple[int, int]
+    rotated: bool  # its EXIF orientation turns it
+
+
+def _webp_rotated(data: bytes) -> bool:
+    """Whether an extended WebP's EXIF chunk (found by walking the RIFF chunks) turns the image."""
+    offset = 12
+    while offset + 8 <= len(data):
+        name, size = data[offset : offset + 4], int.from_bytes(data[offset + 4 : offset + 8], "little")
+        if name == b"EXIF":
+            exif = Image.Exif()
+            with contextlib.suppress(Exception):  # unreadable EXIF: Pillow ignores it too
+                exif.load(data[offset + 8 : offset + 8 + size])
+            return exif.get(ORIENTATION, 1) not in (None, 1)
+        offset += 8 + size + (size & 1)
+    return False
+
+
+def _webp_header(data: bytes) -> WebPHeader | None:
+    """A WebP's canvas size (and whether EXIF turns it) from its chunks, read before Pillow opens it:
+    Pillow's decoder allocates the canvas when the file is opened."""
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        size = 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+        return WebPHeader(size, rotated=bool(data[20] & 0x08) and _webp_rotated(data))
+    if chunk == b"VP8L" and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return WebPHeader((1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)), rotated=False)
+    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
+        size = int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+        return WebPHeader(size, rotated=False)
+    return None
+
+
+def _too_many_pixels(width: int, height: int, limit: int) -> UploadRejectedError:
+    return UploadRejectedError(
+        f"The image is {width} x {height} pixels, more than the {limit:,} allowed (it may be a decompression bomb)."
+    )
+
+
+def _rotated(image: Image.Image, file_format: str) -> bool:
+    """Whether EXIF orientation will turn the image (unknown for a PNG until it is decoded: assume so)."""
+    if file_format == "PNG" and "exif" not in image.info:
+        return True
+    return image.getexif().get(ORIENTATION, 1) not in (None, 1)
+
+
 def image_prepare(data: bytes, *, keep_gps: bool | None = None) -> PreparedImage:
     """Validate ``data`` as a JPEG/PNG/WebP image and return it normalised, ready to store."""
     max_bytes = settings.INJAAZ_UPLOAD_MAX_BYTES
@@ -92,26 +279,62 @@ def image_prepare(data: bytes, *, keep_gps: bool | None = None) -> PreparedImage
         raise UploadRejectedError(f"The file is larger than {_megabytes(max_bytes)} ({_megabytes(len(data))}).")
     if not data:
         raise UploadRejectedError("The file is empty.")
-    keep_gps = settings.INJAAZ_UPLOAD_KEEP_GPS if keep_gps is None else keep_gps
     max_pixels = settings.INJAAZ_UPLOAD_MAX_PIXELS
+    max_side = int(settings.INJAAZ_PHOTO_MAX_SIDE)
+    budget = _budget()
+    webp = _webp_header(data)
+    if webp is not None:
+        # Planned from the header: opening the file is already the expensive part.
+        if webp.size[0] * webp.size[1] > max_pixels:
+            raise _too_many_pixels(*webp.size, max_pixels)
+        plan = decode_plan(
+            file_format="WEBP",
+            mode="RGBA",
+            size=webp.size,
+            data_size=len(data),
+            rotated=webp.rotated,
+            max_side=max_side,
+        )
+        _check_budget(plan, "WebP", webp.size, budget)
+        with _DECODE_MEMORY.reserve(plan.cost, budget):
+            image, file_format = _open_checked(data, max_pixels)
+            if file_format != "WEBP" or image.size != webp.size:
+                raise UploadRejectedError("The image is damaged or incomplete and cannot be read.")
+            return _prepare(image, file_format, plan, keep_gps=keep_gps)
+    image, file_format = _open_checked(data, max_pixels)
+    plan = decode_plan(
+        file_format=file_format,
+        mode=image.mode,
+        size=image.size,
+        data_size=len(data),
+        rotated=_rotated(image, file_format),
+        max_side=max_side,
+    )
+    _check_budget(plan, file_format, image.size, budget)
+    with _DECODE_MEMORY.reserve(plan.cost, budget):
+        return _prepare(image, file_format, plan, keep_gps=keep_gps)
+
+
+def _check_budget(plan: DecodePlan, file_format: str, size: tuple[int, int], budget: int) -> None:
+    if budget > 0 and plan.cost > budget:
+        raise _over_budget(plan, file_format, size, budget)
+
+
+def _over_budget(plan: DecodePlan, file_format: str, size: tuple[int, int], budget: int) -> UploadRejectedError:
+    return UploadRejectedError(
+        f"The image is {size[0]} x {size[1]} pixels: too large to process as {file_format} here (about "
+        f"{_megabytes(plan.cost)} of memory, more than the {_megabytes(budget)} one upload may take). "
+        "Send it as a JPEG or smaller."
+    )
+
+
+def _open_checked(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
+    """The image, opened (header only) and checked: format and pixel count."""
     with warnings.catch_warnings():
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(BytesIO(data))
-            file_format = image.format or ""
-            if file_format not in FORMATS:
-                raise UploadRejectedError("Only JPEG, PNG and WebP photos are accepted.")
-            width, height = image.size
-            if width * height > max_pixels:
-                raise UploadRejectedError(
-                    f"The image is {width} x {height} pixels, more than the {max_pixels:,} allowed "
-                    "(it may be a decompression bomb)."
-                )
-            with _strict_decoding():
-                image.load()
-        except UploadRejectedError:
-            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise UploadRejectedError(
                 "The image has far too many pixels (it looks like a decompression bomb)."
@@ -122,10 +345,39 @@ def image_prepare(data: bytes, *, keep_gps: bool | None = None) -> PreparedImage
             ) from error
         except (OSError, SyntaxError, ValueError) as error:
             raise UploadRejectedError("The image is damaged or incomplete and cannot be read.") from error
+    file_format = image.format or ""
+    if file_format not in FORMATS:
+        raise UploadRejectedError("Only JPEG, PNG and WebP photos are accepted.")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise _too_many_pixels(width, height, max_pixels)
+    return image, file_format
 
-    orientation = image.getexif().get(ORIENTATION, 1)
-    upright = ImageOps.exif_transpose(image) if orientation not in (None, 1) else image
-    exif = upright.getexif()
+
+def _prepare(image: Image.Image, file_format: str, plan: DecodePlan, *, keep_gps: bool | None) -> PreparedImage:
+    keep_gps = settings.INJAAZ_UPLOAD_KEEP_GPS if keep_gps is None else keep_gps
+    if plan.scale > 1:
+        # Ask for w // scale: Pillow picks the scale from whole-number ratios.
+        image.draft(None, (image.size[0] // plan.scale, image.size[1] // plan.scale))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with _strict_decoding():
+                image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise UploadRejectedError(
+                "The image has far too many pixels (it looks like a decompression bomb)."
+            ) from error
+        except (OSError, SyntaxError, ValueError) as error:
+            raise UploadRejectedError("The image is damaged or incomplete and cannot be read.") from error
+
+    exif = image.getexif()
+    turn = TRANSPOSE.get(exif.get(ORIENTATION, 1))
+    stored = _fitted(image.size, int(settings.INJAAZ_PHOTO_MAX_SIDE))
+    # Resized before it is turned upright, so the turn copies the smaller image.
+    upright = image.resize(stored, Image.Resampling.LANCZOS, reducing_gap=3.0) if stored != image.size else image
+    if turn is not None:
+        upright = upright.transpose(turn)
     exif.pop(ORIENTATION, None)
     if not keep_gps:
         exif.pop(ExifTags.IFD.GPSInfo, None)
