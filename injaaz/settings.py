@@ -105,6 +105,7 @@ MIDDLEWARE = [
     # gunicorn alone serves complete pages and a reverse proxy is optional.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "injaaz.input_guard.NulByteMiddleware",  # before anything reads the session cookie or the query
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -270,6 +271,25 @@ STORAGES = {
     },
 }
 
+
+def storage_origins(kind: str) -> list[str]:
+    """Where the browser loads stored files from when the app redirects it to a signed link."""
+    from urllib.parse import urlsplit
+
+    if kind == "s3":
+        endpoint = urlsplit(os.environ.get("INJAAZ_S3_ENDPOINT_URL", ""))
+        if endpoint.netloc:  # MinIO and the like: path-style or bucket-subdomain links on that host
+            return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
+        bucket, region = os.environ.get("INJAAZ_S3_BUCKET", ""), os.environ.get("INJAAZ_S3_REGION", "")
+        return [f"https://{bucket}.s3.amazonaws.com"] + (
+            [f"https://{bucket}.s3.{region}.amazonaws.com"] if region else []
+        )
+    if kind == "cloudinary":  # signed links are private_download_url links on the API host
+        prefix = urlsplit(os.environ.get("INJAAZ_CLOUDINARY_UPLOAD_PREFIX", "") or "https://api.cloudinary.com")
+        return [f"{prefix.scheme}://{prefix.netloc}"]
+    return []
+
+
 # Photo and signature uploads: real JPEG/PNG/WebP images only, checked by decoding them.
 INJAAZ_UPLOAD_MAX_BYTES = env_int("INJAAZ_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 INJAAZ_UPLOAD_MAX_PIXELS = env_int("INJAAZ_UPLOAD_MAX_PIXELS", 50_000_000)
@@ -338,6 +358,32 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts, fetches and
+# form posts from this site only, no inline script or style; images also from data: and blob:
+# (signatures, photo previews), the storage's signed links, the old app's Cloudinary photo URLs
+# (kept in imported documents) and any INJAAZ_CSP_IMG_HOSTS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            "blob:",
+            "https://res.cloudinary.com",
+            *storage_origins(INJAAZ_STORAGE),
+            *env_list("INJAAZ_CSP_IMG_HOSTS"),
+        ],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Logs go to stdout, one line per event (the service manager or the container keeps them);
 # LOG_FORMAT=json for a log collector. injaaz.logs adds the request id to every line.

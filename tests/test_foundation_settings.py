@@ -63,3 +63,33 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_policy_lets_images_come_from_the_storage_that_signs_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    from injaaz.settings import storage_origins
+
+    assert storage_origins("filesystem") == []
+    monkeypatch.setenv("INJAAZ_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
+    assert storage_origins("s3") == ["http://127.0.0.1:9000", "http://*.127.0.0.1:9000"]
+    monkeypatch.delenv("INJAAZ_S3_ENDPOINT_URL")
+    monkeypatch.setenv("INJAAZ_S3_BUCKET", "injaaz-files")
+    monkeypatch.setenv("INJAAZ_S3_REGION", "me-central-1")
+    assert storage_origins("s3") == [
+        "https://injaaz-files.s3.amazonaws.com",
+        "https://injaaz-files.s3.me-central-1.amazonaws.com",
+    ]
+    assert storage_origins("cloudinary") == ["https://api.cloudinary.com"]
+
+
+def test_every_response_carries_the_content_security_policy() -> None:
+    result = run_manage(
+        ["shell", "-c", "from django.test import Client; print(Client().get('/health')['Content-Security-Policy'])"],
+        DEBUG="1",
+        INJAAZ_CSP_IMG_HOSTS="https://photos.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.strip().splitlines()[-1]  # after the shell's own line
+    policy = dict(part.strip().split(" ", 1) for part in header.split(";"))
+    assert policy["script-src"] == policy["style-src"] == "'self'"
+    assert policy["img-src"] == "'self' data: blob: https://res.cloudinary.com https://photos.example.com"
+    assert policy["frame-ancestors"] == policy["object-src"] == "'none'"
