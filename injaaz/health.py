@@ -9,13 +9,10 @@ worker is taking jobs).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -23,6 +20,7 @@ class HealthReport:
     database_error: str  # "" when the database answered
     queued_jobs: int | None  # None: unknown (database down, or a task backend keeping no rows here)
     oldest_queued_seconds: float | None  # None: nothing queued, or unknown
+    detail: str = ""  # the database's own words, for the log (not for the probe's answer)
 
     @property
     def database_ok(self) -> bool:
@@ -59,8 +57,9 @@ def health_check() -> HealthReport:
         # ready(): queued and due now; a retry waiting out its back-off is not late.
         waiting = DBTaskResult.objects.ready().aggregate(count=Count("id"), oldest=Min("enqueued_at"))
     except DatabaseError as error:
-        logger.warning("Health check: the database did not answer: %s", error)
-        return HealthReport(database_error=type(error).__name__, queued_jobs=None, oldest_queued_seconds=None)
+        return HealthReport(
+            database_error=type(error).__name__, queued_jobs=None, oldest_queued_seconds=None, detail=str(error)
+        )
     oldest: dt.datetime | None = waiting["oldest"]
     age = None if oldest is None else max(0.0, (timezone.now() - oldest).total_seconds())
     return HealthReport(database_error="", queued_jobs=waiting["count"], oldest_queued_seconds=age)
