@@ -84,8 +84,9 @@ def test_backup_and_restore_drill(cluster: ThrowawayPostgres, tmp_path: Path) ->
         site.start("worker", ["python", "manage.py", "run_worker"])
         browser.log_in(INSPECTOR_EMAIL, INSPECTOR_PASSWORD)
         jobs = [submit_report(browser, photos=2)[0] for _ in range(2)]
-        for job_id in jobs:
-            wait_for(lambda job_id=job_id: job_status(browser, job_id)["status"] == "done", timeout=180, what="reports")
+        wait_for(
+            lambda: all(job_status(browser, job_id)["status"] == "done" for job_id in jobs), timeout=180, what="reports"
+        )
         original_pdf = browser.get(job_status(browser, jobs[0])["pdf_url"]).body
         assert original_pdf.startswith(b"%PDF-")
         site.stop_all()

@@ -256,7 +256,7 @@ def test_the_daily_jobs_and_check_health_run(site: Site) -> None:
 
 
 def test_sigterm_to_the_worker_mid_job_leaves_no_job_running(inspector: Browser, site: Site) -> None:
-    [worker] = [process for process in site.processes if process.args[-1] == "run_worker"]
+    [worker] = [process for process in site.processes if list(process.args)[-1] == "run_worker"]  # type: ignore[arg-type]
 
     # Stopped as systemd stops it (SIGTERM): the job in progress is finished first.
     job_id, _ = submit_report(inspector, photos=6)
