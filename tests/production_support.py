@@ -13,13 +13,14 @@ import glob
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import SimpleCookie
@@ -29,8 +30,32 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv's bin/: python, gunicorn
 
-# The commands docs/DEPLOY.md gives, as the tests run them (``python`` is the virtualenv's).
-MAKE_SECRET_KEY = ["python", "-c", "import secrets; print(secrets.token_urlsafe(50))"]
+DEPLOY_MD = ROOT / "docs" / "DEPLOY.md"
+
+
+def deploy_commands() -> list[str]:
+    """Every command line in DEPLOY.md's ```sh blocks, comments removed, in the order given."""
+    commands: list[str] = []
+    in_block = False
+    for line in DEPLOY_MD.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_block = stripped == "```sh" and not in_block
+            continue
+        if in_block:
+            command = re.sub(r"\s+#\s.*$", "", stripped)
+            if command and not command.startswith("#"):
+                commands.append(command)
+    return commands
+
+
+def documented(command: str) -> str:
+    """``command``, which must be one DEPLOY.md gives word for word: the tests run only those."""
+    assert command in deploy_commands(), f"not a command docs/DEPLOY.md gives: {command}"
+    return command
+
+
+MAKE_SECRET_KEY = documented('python -c "import secrets; print(secrets.token_urlsafe(50))"')
 
 
 def free_port() -> int:
@@ -42,7 +67,11 @@ def free_port() -> int:
 def postgres_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
     if not found:
-        raise AssertionError("PostgreSQL's server programs are missing: apt-get install -y postgresql")
+        from tests.system_requirements import install_message
+
+        raise AssertionError(
+            f"PostgreSQL's server programs (initdb, pg_ctl) are missing.\n{install_message('postgresql')}"
+        )
     return Path(found[-1]).parent
 
 
@@ -117,7 +146,11 @@ class Site:
 
     folder: Path
     env: dict[str, str]
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def port(self) -> int:
+        return int(self.env["GUNICORN_BIND"].rsplit(":", 1)[1])
 
     @classmethod
     def make(cls, folder: Path, *, database_url: str, secret_key: str, port: int) -> Site:
@@ -141,8 +174,26 @@ class Site:
         }
         return cls(folder=folder, env=env)
 
+    def run(self, command: str, *, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """A command line DEPLOY.md gives, run by bash in the project folder with the site's environment."""
+        result = subprocess.run(
+            ["bash", "-c", documented(command)],
+            cwd=ROOT,
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check:
+            assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
+        return result
+
+    def run_in_background(self, name: str, command: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        """A long-running command DEPLOY.md gives (gunicorn, a worker), as its own process."""
+        return self.start(name, ["bash", "-c", f"exec {documented(command)}"], **extra_env)
+
     def manage(self, *arguments: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        """``python manage.py ARGUMENTS`` as DEPLOY.md runs it (from the project folder)."""
+        """``python manage.py ARGUMENTS``: test set-up and checks that are not DEPLOY.md's steps."""
         result = subprocess.run(
             ["python", "manage.py", *arguments],
             cwd=ROOT,
@@ -161,17 +212,17 @@ class Site:
             command, cwd=ROOT, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
-        self.processes.append(process)
+        self.processes[name] = process
         return process
 
     def log(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text(errors="replace")
 
     def stop_all(self) -> None:
-        for process in self.processes:
+        for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
-        for process in self.processes:
+        for process in self.processes.values():
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -260,14 +311,3 @@ class Browser:
             {"username": email, "password": password, "csrfmiddlewaretoken": self.cookies["csrftoken"]},
         )
         assert answer.status == 302, answer.text[:2000]
-
-
-def stopped(process: subprocess.Popen[bytes], *, timeout: float) -> int:
-    return process.wait(timeout=timeout)
-
-
-def processes_started(site: Site) -> Iterator[Site]:
-    try:
-        yield site
-    finally:
-        site.stop_all()

@@ -9,13 +9,13 @@ served: a restored submission's report downloads, the same bytes as before.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.production_support import BIN, Browser, Site, ThrowawayPostgres, free_port, wait_for
+from tests.production_support import Browser, Site, ThrowawayPostgres, free_port, wait_for
+from tests.system_requirements import require_program
 from tests.test_production_deploy import (
     INSPECTOR_EMAIL,
     INSPECTOR_PASSWORD,
@@ -28,20 +28,13 @@ pytestmark = [pytest.mark.postgres]
 TABLES = ("users", "submissions", "uploaded_files", "jobs", "audit_logs", "django_tasks_database_dbtaskresult")
 
 
-def shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A DEPLOY.md command line, run by bash with the site's environment."""
-    result = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
-    return result
-
-
 def counts(cluster: ThrowawayPostgres, database: str) -> dict[str, int]:
     return {table: int(cluster.psql(database, f"SELECT count(*) FROM {table}")) for table in TABLES}
 
 
 def serve(site: Site) -> Browser:
-    site.start("web", [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "injaaz.wsgi"])
-    browser = Browser(int(site.env["GUNICORN_BIND"].rsplit(":", 1)[1]))
+    site.run_in_background("web", "gunicorn -c deploy/gunicorn.conf.py injaaz.wsgi")
+    browser = Browser(site.port)
 
     def answers() -> bool:
         try:
@@ -63,6 +56,7 @@ def cluster() -> Iterator[ThrowawayPostgres]:
 
 
 def test_backup_and_restore_drill(cluster: ThrowawayPostgres, tmp_path: Path) -> None:
+    require_program("rsync", package="rsync")
     cluster.psql("postgres", "CREATE DATABASE injaaz")
     key = "drill-" + "k3y-9QxZ" * 8
     site = Site.make(tmp_path / "site", database_url=cluster.url("injaaz"), secret_key=key, port=free_port())
@@ -72,8 +66,8 @@ def test_backup_and_restore_drill(cluster: ThrowawayPostgres, tmp_path: Path) ->
     restored: Site | None = None
     try:
         # Populate: two reports an inspector submitted, built by the worker.
-        site.manage("migrate", "--noinput")
-        site.manage("collectstatic", "--noinput")
+        site.run("python manage.py migrate --noinput")
+        site.run("python manage.py collectstatic --noinput")
         site.manage(
             "shell",
             "-c",
@@ -81,7 +75,7 @@ def test_backup_and_restore_drill(cluster: ThrowawayPostgres, tmp_path: Path) ->
             f"User.objects.create_user({INSPECTOR_EMAIL!r}, {INSPECTOR_PASSWORD!r}, role='inspector')",
         )
         browser = serve(site)
-        site.start("worker", ["python", "manage.py", "run_worker"])
+        site.run_in_background("worker", "python manage.py run_worker")
         browser.log_in(INSPECTOR_EMAIL, INSPECTOR_PASSWORD)
         jobs = [submit_report(browser, photos=2)[0] for _ in range(2)]
         wait_for(
@@ -92,44 +86,44 @@ def test_backup_and_restore_drill(cluster: ThrowawayPostgres, tmp_path: Path) ->
         site.stop_all()
 
         # Before the dump: the audit chain's head, written down somewhere else.
-        verified = site.manage("verify_audit_chain").stdout
+        verified = site.run("python manage.py verify_audit_chain").stdout
         head = re.search(r"hash ([0-9a-f]{64})\.", verified).group(1)  # type: ignore[union-attr]
         before = counts(cluster, "injaaz")
         assert before["submissions"] == 2 and before["jobs"] == 2
 
         # The backup, as DEPLOY.md gives it (PATH leads to this PostgreSQL's own pg_dump).
-        environment = {
-            **site.env,
-            "PATH": f"{cluster.bin}:{site.env['PATH']}",
-            "BACKUP_DIR": str(backups),
-            "MEDIA_ROOT": site.env["MEDIA_ROOT"],
-        }
-        shell('pg_dump --format=custom --file="$BACKUP_DIR/injaaz.dump" "$DATABASE_URL"', environment)
-        shell('rsync -a --delete "$MEDIA_ROOT/" "$BACKUP_DIR/media/"', environment)
+        tools = f"{cluster.bin}:{site.env['PATH']}"
+        site.env.update(PATH=tools, BACKUP_DIR=str(backups))
+        site.run('pg_dump --format=custom --file="$BACKUP_DIR/injaaz.dump" "$DATABASE_URL"')
+        site.run('rsync -a --delete "$MEDIA_ROOT/" "$BACKUP_DIR/media/"')
 
         # The drill: a new database and a new media folder from the backup.
-        restored_url = cluster.url("injaaz_restored")
-        restored = Site.make(tmp_path / "restored", database_url=restored_url, secret_key=key, port=free_port())
-        restored.folder.mkdir()
-        restored.env["STATIC_ROOT"] = site.env["STATIC_ROOT"]
-        drill = {**restored.env, "PATH": environment["PATH"], "BACKUP_DIR": str(backups)}
-        shell(
-            'createdb --maintenance-db="$DATABASE_URL" injaaz_restored',
-            {**drill, "DATABASE_URL": site.env["DATABASE_URL"]},
+        restored = Site.make(
+            tmp_path / "restored", database_url=cluster.url("injaaz_restored"), secret_key=key, port=free_port()
         )
-        shell('pg_restore --no-owner --exit-on-error --dbname="$DATABASE_URL" "$BACKUP_DIR/injaaz.dump"', drill)
-        shell('rsync -a "$BACKUP_DIR/media/" "$MEDIA_ROOT/"', drill)
+        restored.folder.mkdir()
+        restored.env.update(STATIC_ROOT=site.env["STATIC_ROOT"], PATH=tools, BACKUP_DIR=str(backups), AUDIT_HEAD=head)
+        site.run('createdb --maintenance-db="$DATABASE_URL" injaaz_restored')
+        restored.run('pg_restore --no-owner --exit-on-error --dbname="$DATABASE_URL" "$BACKUP_DIR/injaaz.dump"')
+        restored.run('rsync -a "$BACKUP_DIR/media/" "$MEDIA_ROOT/"')
 
-        checked = restored.manage("verify_audit_chain", "--expect-head", head).stdout
+        checked = restored.run('python manage.py verify_audit_chain --expect-head "$AUDIT_HEAD"').stdout
         assert checked.startswith(f"Audit chain intact: {before['audit_logs']} rows")
         assert counts(cluster, "injaaz_restored") == before
-        assert "[X] 0004_audit_logs_request_id" in restored.manage("showmigrations", "audit").stdout
 
         # A restored submission's report downloads, byte for byte.
         browser = serve(restored)
         browser.log_in(INSPECTOR_EMAIL, INSPECTOR_PASSWORD)
         download = browser.get(job_status(browser, jobs[0])["pdf_url"])
         assert download.status == 200 and download.body == original_pdf
+        restored.stop_all()
+
+        # The rollback DEPLOY.md gives: the request-id column goes, every link still verifies.
+        restored.run("python manage.py migrate audit 0003_audit_logs_append_only_trigger")
+        assert "[ ] 0004_audit_logs_request_id" in restored.manage("showmigrations", "audit").stdout
+        rolled_back = restored.run('python manage.py verify_audit_chain --expect-head "$AUDIT_HEAD"').stdout
+        assert rolled_back.startswith(f"Audit chain intact: {before['audit_logs']} rows")
+        restored.run("python manage.py migrate --noinput")
     finally:
         site.stop_all()
         if restored is not None:

@@ -32,9 +32,12 @@ from tests.production_support import (
     Browser,
     Site,
     ThrowawayPostgres,
+    deploy_commands,
+    documented,
     free_port,
     wait_for,
 )
+from tests.system_requirements import require_program
 
 # Only where the suite runs on PostgreSQL: this module brings up a cluster of its own.
 pytestmark = [pytest.mark.postgres]
@@ -53,7 +56,8 @@ def create_superuser_at_a_terminal(site: Site) -> str:
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the command, with the terminal as its controlling tty
         os.chdir(ROOT)
-        os.execvpe("python", ["python", "manage.py", "createsuperuser", "--email", ADMIN_EMAIL], site.env)  # noqa: S606
+        command = documented(f"python manage.py createsuperuser --email {ADMIN_EMAIL}")
+        os.execvpe("bash", ["bash", "-c", command], site.env)  # noqa: S606
     transcript = b""
     answered = 0
     while True:
@@ -87,20 +91,25 @@ def cluster() -> Iterator[ThrowawayPostgres]:
 def site(cluster: ThrowawayPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cluster.psql("postgres", "CREATE DATABASE injaaz")
     key = subprocess.run(
-        MAKE_SECRET_KEY, env={"PATH": f"{BIN}:/usr/bin:/bin"}, capture_output=True, text=True, check=True
+        ["bash", "-c", MAKE_SECRET_KEY],
+        env={"PATH": f"{BIN}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert len(key) >= 50
     port = free_port()
     installed = Site.make(
         tmp_path_factory.mktemp("site"), database_url=cluster.url("injaaz"), secret_key=key, port=port
     )
-    installed.port = port  # type: ignore[attr-defined]
 
     # The documented steps, in order.
-    migrated = installed.manage("migrate", "--noinput")
+    migrated = installed.run("python manage.py migrate --noinput")
     assert "Applying audit.0004_audit_logs_request_id... OK" in migrated.stdout
-    collected = installed.manage("collectstatic", "--noinput")
+    collected = installed.run("python manage.py collectstatic --noinput")
     assert re.search(r"\d+ static files copied to '.*static', \d+ post-processed", collected.stdout), collected.stdout
+    static = Path(installed.env["STATIC_ROOT"])
+    assert list(static.rglob("injaaz.*.css.br")) and list(static.rglob("injaaz.*.css.gz"))
     transcript = create_superuser_at_a_terminal(installed)
     assert "Superuser created successfully." in transcript
     # Test data, not a documented step: an inspector's login (staff add them in the admin).
@@ -110,8 +119,8 @@ def site(cluster: ThrowawayPostgres, tmp_path_factory: pytest.TempPathFactory) -
         "from accounts.models import User; "
         f"User.objects.create_user({INSPECTOR_EMAIL!r}, {INSPECTOR_PASSWORD!r}, role='inspector')",
     )
-    installed.start("web", [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "injaaz.wsgi"])
-    installed.start("worker", ["python", "manage.py", "run_worker"])
+    installed.run_in_background("web", "gunicorn -c deploy/gunicorn.conf.py injaaz.wsgi")
+    installed.run_in_background("worker", "python manage.py run_worker")
     browser = Browser(port)
     wait_for(lambda: _answers(browser), timeout=60, what="gunicorn to answer")
     try:
@@ -129,7 +138,7 @@ def _answers(browser: Browser) -> bool:
 
 @pytest.fixture
 def browser(site: Site) -> Browser:
-    return Browser(site.port)  # type: ignore[attr-defined]
+    return Browser(site.port)
 
 
 def assets_of(page: str) -> list[str]:
@@ -248,15 +257,14 @@ def test_health_answers_200_with_the_queue_even_over_plain_http(browser: Browser
 
 
 def test_the_daily_jobs_and_check_health_run(site: Site) -> None:
-    assert site.manage("check_health").stdout == "Healthy: the database answers; no job queued.\n"
-    cleaned = site.manage("cleanup_jobs", "--older-than", "7d")
-    assert cleaned.returncode == 0
-    pruned = site.manage("prune_db_task_results", "--min-age-days", "7", "--failed-min-age-days", "30")
+    assert site.run("python manage.py check_health").stdout == "Healthy: the database answers; no job queued.\n"
+    site.run("python manage.py cleanup_jobs --older-than 7d")
+    pruned = site.run("python manage.py prune_db_task_results --min-age-days 7 --failed-min-age-days 30")
     assert "Deleted 0 task result(s)" in pruned.stdout
 
 
 def test_sigterm_to_the_worker_mid_job_leaves_no_job_running(inspector: Browser, site: Site) -> None:
-    [worker] = [process for process in site.processes if list(process.args)[-1] == "run_worker"]  # type: ignore[arg-type]
+    worker = site.processes["worker"]
 
     # Stopped as systemd stops it (SIGTERM): the job in progress is finished first.
     job_id, _ = submit_report(inspector, photos=6)
@@ -266,7 +274,9 @@ def test_sigterm_to_the_worker_mid_job_leaves_no_job_running(inspector: Browser,
     assert job_status(inspector, job_id)["status"] == "done"
 
     # With no grace period the job is given back to the queue, and the next worker finishes it.
-    impatient = site.start("worker-impatient", ["python", "manage.py", "run_worker"], INJAAZ_WORKER_STOP_SECONDS="0")
+    impatient = site.run_in_background(
+        "worker-impatient", "python manage.py run_worker", INJAAZ_WORKER_STOP_SECONDS="0"
+    )
     job_id, _ = submit_report(inspector, photos=6)
     wait_for(lambda: job_status(inspector, job_id)["status"] == "running", timeout=60, what="the job to run")
     impatient.send_signal(signal.SIGTERM)
@@ -275,7 +285,7 @@ def test_sigterm_to_the_worker_mid_job_leaves_no_job_running(inspector: Browser,
     if "given back to the queue" in site.log("worker-impatient"):
         assert job_status(inspector, job_id)["status"] == "started"
 
-    site.start("worker-2", ["python", "manage.py", "run_worker"])
+    site.run_in_background("worker-2", "python manage.py run_worker")
     wait_for(lambda: job_status(inspector, job_id)["status"] == "done", timeout=120, what="the given-back job")
 
 
@@ -289,7 +299,7 @@ def test_health_answers_503_while_the_database_is_stopped(
         body = answer.json()
         assert (body["status"], body["queued_jobs"]) == ("unhealthy", None)
         assert body["database"].startswith("error: ")
-        probe = site.manage("check_health", check=False)
+        probe = site.run("python manage.py check_health", check=False)
         assert probe.returncode == 1
         assert probe.stderr.startswith("CommandError: Unhealthy: the database does not answer (")
         assert probe.stdout == "" and len(probe.stderr.strip().splitlines()) == 1
@@ -317,11 +327,10 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
 def nginx_in_front(site: Site, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     """deploy/nginx/injaaz.conf as shipped, on free ports, with a self-signed certificate, in front
     of the site's gunicorn. The returned port is its HTTPS one."""
-    nginx = "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        raise AssertionError("nginx is missing: bin/system-packages installs it (nginx-light)")
+    nginx = require_program("nginx", package="nginx-light")
+    openssl = require_program("openssl", package="openssl")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
          "-addext", "subjectAltName=IP:127.0.0.1",
          "-keyout", folder / "key.pem", "-out", folder / "cert.pem"],
         check=True, capture_output=True, timeout=60,
@@ -388,3 +397,27 @@ def _tls_answers(fetch: Any) -> bool:
         return bool(fetch("GET", "/health").status == 200)
     except OSError:
         return False
+
+
+def test_every_command_deploy_md_gives_is_one_these_tests_run() -> None:
+    """Each ``sh`` box line of DEPLOY.md is a string these tests pass to ``documented`` (by way of
+    ``Site.run``/``run_in_background``): a command added to the page without a test fails here."""
+    import ast
+
+    sources = [ROOT / "tests" / name for name in ("test_production_deploy.py", "test_production_backup.py")]
+    sources.append(ROOT / "tests" / "production_support.py")
+    strings: set[str] = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)
+            elif isinstance(node, ast.JoinedStr):  # f-strings: the createsuperuser line
+                strings.add(
+                    "".join(str(part.value) if isinstance(part, ast.Constant) else "{}" for part in node.values)
+                )
+    untested = [
+        command
+        for command in deploy_commands()
+        if command not in strings and command.replace(ADMIN_EMAIL, "{}") not in strings
+    ]
+    assert untested == []
