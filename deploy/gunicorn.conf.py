@@ -26,9 +26,9 @@ cores = os.cpu_count() or 1
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Threads, not just processes: most of a request's time is spent waiting on PostgreSQL or storage.
-# One process per core plus one, four threads each: on 2 cores, 12 requests at once. Every thread
-# may hold a database connection, so workers x threads (plus the report workers) must stay under
-# PostgreSQL's max_connections.
+# One process per core plus one, four threads each: on 2 cores, 12 requests at once. Each process
+# keeps its own pool of database connections (INJAAZ_DB_POOL_MAX_SIZE): processes x that, plus
+# the report workers', must stay under PostgreSQL's max_connections.
 worker_class = "gthread"
 workers = _int("GUNICORN_WORKERS", cores + 1)
 threads = _int("GUNICORN_THREADS", 4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # One line is the contract: the connection pool's own warnings (one per failed connection
+        # attempt while the database is down) would add more.
+        logging.getLogger("psycopg").setLevel(logging.ERROR)
         limit: float = options["max_queue_age"]
         if limit is None:
             limit = float(settings.INJAAZ_JOB_STALE_SECONDS)
