@@ -29,7 +29,6 @@ from review.models import (
     SubmissionVersion,
 )
 from review.selectors import review_get
-from review.services import ReviewError, review_start
 from submissions.admin import ReadOnlyInline, SubmissionAdmin
 from submissions.models import Submission
 
@@ -119,6 +118,10 @@ class ReviewedSubmissionAdmin(SubmissionAdmin):
         if len(chosen) > START_LIMIT:
             self.message_user(request, f"Choose at most {START_LIMIT} submissions at a time.", messages.ERROR)
             return
+        # Imported here: the services pull in the report builders (WeasyPrint, openpyxl), which
+        # the admin's autodiscovery must not load for every command (see submissions/admin.py).
+        from review.services import ReviewError, review_start
+
         started = 0
         for submission in chosen:
             try:

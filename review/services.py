@@ -157,14 +157,15 @@ def _check_version(review: SubmissionReview, expected_version: int) -> None:
 
 def _slot_for(actor: Any, submission: Submission, review: SubmissionReview, slot: ReviewSlot | None) -> ReviewSlot:
     """The slot ``actor`` decides in, checked against the rule for acting (see ``actable_slots``)."""
-    taken = (
+    # This round's decisions in the person's slots (one query): at another stage they mean the
+    # slot was decided and the report moved on; at this stage, which slots are still open.
+    round_decisions = list(
         ReviewDecision.objects.filter(
             submission_id=submission.pk, round=review.round, slot_id__in=[s.pk for s in user_slots(actor)]
-        )
-        .exclude(stage_id=review.stage_id if review.waiting else None)
-        .order_by("-created_at")
-        .first()
+        ).order_by("-created_at")
     )
+    current_stage = review.stage_id if review.waiting else None
+    taken = next((row for row in round_decisions if row.stage_id != current_stage), None)
     if taken is not None and (slot is None or taken.slot_id == slot.pk):
         # The person's slot was decided (by them or a colleague) and the report moved on since.
         raise AlreadyDecidedError(taken)
@@ -177,12 +178,7 @@ def _slot_for(actor: Any, submission: Submission, review: SubmissionReview, slot
         mine = [candidate for candidate in mine if candidate.pk == slot.pk]
     if not mine:
         raise ReviewNotAllowedError(f"You cannot decide at {review.stage.name}.")
-    decided = {
-        row.slot_id: row
-        for row in ReviewDecision.objects.filter(
-            submission_id=submission.pk, round=review.round, slot_id__in=[candidate.pk for candidate in mine]
-        )
-    }
+    decided = {row.slot_id: row for row in round_decisions if row.stage_id == review.stage_id}
     open_slots = [candidate for candidate in mine if candidate.pk not in decided]
     if not open_slots:
         raise AlreadyDecidedError(next(iter(decided.values())))
@@ -309,7 +305,9 @@ def review_approve(
             raise ReviewInputError(f"{stage.name} needs your signature.")
         if signature_row is not None:
             signature_row.submission = submission
-            signature_row.full_clean(exclude=["submission", "uploaded_by"])
+            # Built by image_store from a decoded image; its constraints (type, unique generated
+            # name) are the database's to enforce, without a query each here.
+            signature_row.full_clean(exclude=["submission", "uploaded_by"], validate_constraints=False)
             signature_row.save()
         decision = _decision_write(
             actor=actor,
