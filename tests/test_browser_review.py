@@ -20,13 +20,13 @@ from review.models import ReviewState, SubmissionReview
 from submissions.models import Submission
 from tests.inspection_helpers import hvac_taxonomy_seed
 from tests.review_helpers import team
-from tests.test_browser_inspections import FLAGS, browser, draw_signature  # noqa: F401 - the fixture
+from tests.test_browser_inspections import browser, draw_signature  # noqa: F401 - browser: the fixture
 
 pytestmark = pytest.mark.browser
 
 
-def _session(browser: Any, live_server: Any, user: Any, errors: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 360, "height": 800})
+def _session(chromium: Any, live_server: Any, user: Any, errors: list[str]) -> Any:
+    context = chromium.new_context(viewport={"width": 360, "height": 800})
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
