@@ -100,14 +100,15 @@ def load(size: int, in_review: int) -> None:
         # stage's half decided by business development), then as many again decided.
         cursor.execute(
             """
-            INSERT INTO submission_reviews (submission_id, state, stage_id, stage_since, round, version, updated_at)
+            INSERT INTO submission_reviews (submission_id, state, stage_id, stage_since, round, version, updated_at,
+                                            submission_created_at)
             SELECT id,
                    CASE WHEN n <= %(waiting)s THEN (CASE WHEN n %% 3 = 0 THEN 'submitted' ELSE 'in_review' END)
                         WHEN n %% 10 = 0 THEN 'rejected' WHEN n %% 10 = 1 THEN 'changes_requested'
                         ELSE 'approved' END,
                    CASE WHEN n <= %(waiting)s THEN (%(stages)s::int[])[1 + n %% 3]
                         WHEN n %% 10 IN (0, 1) THEN (%(stages)s::int[])[1] END,
-                   created_at + interval '1 hour', 1, 1, created_at + interval '1 hour'
+                   created_at + interval '1 hour', 1, 1, created_at + interval '1 hour', created_at
             FROM (SELECT id, created_at, row_number() OVER (ORDER BY id DESC) AS n
                   FROM submissions ORDER BY id DESC LIMIT %(reviewed)s) AS newest
             """,

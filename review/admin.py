@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 
 from injaaz.admin_tools import AuditedAdminMixin, InputFilter
 from review.models import (
+    STORED_STATES,
     WAITING_STATES,
     ReviewDecision,
     ReviewSlot,
@@ -47,10 +48,10 @@ class ReviewStateFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in ReviewState.values:
             return queryset
-        reviews = SubmissionReview.objects.filter(submission_id=OuterRef("pk"))
         if value == ReviewState.IMPORTED:
-            return queryset.filter(~Exists(reviews))
-        return queryset.filter(Exists(reviews.filter(state=value)))
+            return queryset.filter(~Exists(SubmissionReview.objects.filter(submission_id=OuterRef("pk"))))
+        # A join, read in list order from idx_sub_reviews_state_created (see get_ordering).
+        return queryset.filter(review__state=value)
 
 
 class ReviewStageFilter(InputFilter):
@@ -98,6 +99,14 @@ class ReviewedSubmissionAdmin(SubmissionAdmin):
     readonly_fields: ClassVar[Any] = fields
     inlines: ClassVar[Any] = (*SubmissionAdmin.inlines, ReviewDecisionInline, SubmissionVersionInline)
     actions: Any = (*SubmissionAdmin.actions, "put_into_review")
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        """Newest first as ever; filtered by a stored review state, by the copy of ``created_at``
+        on the review row, so PostgreSQL reads idx_sub_reviews_state_created in order."""
+        state = request.GET.get(ReviewStateFilter.parameter_name)
+        if state in STORED_STATES and not request.GET.get("o"):
+            return ("-review__submission_created_at", "-review__submission_id")
+        return super().get_ordering(request)
 
     @admin.display(description="Review")
     def review_summary(self, submission: Submission) -> SafeString:

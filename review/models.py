@@ -102,6 +102,10 @@ class SubmissionReview(models.Model):
     round = models.PositiveIntegerField(default=1, db_default=1)
     version = models.PositiveIntegerField(default=1, db_default=1)
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    # The submission's own created_at, copied (it never changes): the admin filtered by a review
+    # state reads idx_sub_reviews_state_created in the list's order instead of walking every
+    # submission newer than the first match (docs/REVIEW.md).
+    submission_created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "submission_reviews"
@@ -115,7 +119,9 @@ class SubmissionReview(models.Model):
                 condition=models.Q(state__in=WAITING_STATES),
                 name="idx_sub_reviews_queue",
             ),
-            models.Index(fields=["state"], name="idx_sub_reviews_state"),
+            models.Index(
+                fields=["state", "-submission_created_at", "-submission"], name="idx_sub_reviews_state_created"
+            ),
         ]
 
     def __str__(self) -> str:

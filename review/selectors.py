@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from jobs.models import Job, JobStatus
+from jobs.selectors import job_download_url
 from review.models import (
     WAITING_STATES,
     DecisionKind,
@@ -25,7 +27,7 @@ from review.models import (
 )
 from submissions.models import Submission
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 25
 # Per-stage counts on the home page stop counting here ("1000+"): no COUNT over everything.
 COUNT_BOUND = 1000
 
@@ -174,9 +176,7 @@ class QueueRow:
     stage: str
     waiting_since: dt.datetime
 
-    @property
-    def waiting(self) -> dt.timedelta:
-        return timezone.now() - self.waiting_since
+    waiting: str  # "3 d 4 h": computed once here, cheaper than a template filter per row
 
 
 def queue_queryset(user: Any) -> QuerySet[SubmissionReview]:
@@ -196,8 +196,17 @@ def queue_queryset(user: Any) -> QuerySet[SubmissionReview]:
     return queryset
 
 
+def _waiting_text(waited: dt.timedelta) -> str:
+    minutes = max(0, int(waited.total_seconds() // 60))
+    days, hours = minutes // 1440, minutes // 60 % 24
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes % 60} min" if hours else f"{minutes} min"
+
+
 def review_queue(*, user: Any, page: int = 1) -> tuple[list[QueueRow], bool]:
     """One page of the user's queue, oldest first, and whether there is a next page."""
+    now = timezone.now()
     start = (page - 1) * QUEUE_PAGE_SIZE
     rows = list(
         queue_queryset(user)
@@ -223,6 +232,7 @@ def review_queue(*, user: Any, page: int = 1) -> tuple[list[QueueRow], bool]:
             author=str(row.submission.user) if row.submission.user else "",
             stage=row.stage.name if row.stage else "",
             waiting_since=row.stage_since,
+            waiting=_waiting_text(now - row.stage_since),
         )
         for row in rows[:QUEUE_PAGE_SIZE]
     ]
@@ -363,3 +373,38 @@ def report_approvals(submission: Submission) -> ReportApprovals | None:
         for decision in approvals_current(submission)
     ]
     return ReportApprovals(version=review.version, state_label=review.get_state_display(), entries=entries)
+
+
+# --- Reports by version -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionReport:
+    version: int
+    generated_at: dt.datetime
+    pdf_url: str
+    excel_url: str
+
+
+def reports_by_version(submission: Submission) -> list[VersionReport]:
+    """Every finished report of the submission, newest first, with the version it was made from
+    (the version current when its job was created): earlier versions' reports stay downloadable."""
+    versions = list(
+        SubmissionVersion.objects.filter(submission=submission).order_by("number").values_list("number", "created_at")
+    )
+    jobs = Job.objects.filter(submission=submission, status=JobStatus.DONE).order_by("-created_at", "-id")[:50]
+    result = []
+    for job in jobs:
+        number = 1
+        for version_number, created_at in versions:
+            if created_at <= job.created_at:
+                number = version_number
+        result.append(
+            VersionReport(
+                version=number,
+                generated_at=job.completed_at or job.created_at,
+                pdf_url=job_download_url(job, "pdf") or "",
+                excel_url=job_download_url(job, "excel") or "",
+            )
+        )
+    return result

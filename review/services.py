@@ -107,7 +107,12 @@ def review_enter(*, submission: Submission) -> SubmissionReview | None:
     first = stage_first(submission.module)
     if first is None:
         return None
-    review = SubmissionReview(submission=submission, state=ReviewState.SUBMITTED, stage=first)
+    review = SubmissionReview(
+        submission=submission,
+        state=ReviewState.SUBMITTED,
+        stage=first,
+        submission_created_at=submission.created_at,
+    )
     review.save(force_insert=True)
     notifications.stage_reached_on_commit(submission=submission, stage=first)
     return review
@@ -124,7 +129,12 @@ def review_start(*, actor: Any, submission: Submission) -> SubmissionReview:
     first = stage_first(submission.module)
     if first is None:
         raise ReviewStateError("No review stage is configured for this module.")
-    review = SubmissionReview(submission=submission, state=ReviewState.SUBMITTED, stage=first)
+    review = SubmissionReview(
+        submission=submission,
+        state=ReviewState.SUBMITTED,
+        stage=first,
+        submission_created_at=submission.created_at,
+    )
     review.save(force_insert=True)
     audit_record(
         actor=actor,

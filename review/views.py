@@ -28,6 +28,7 @@ from review.selectors import (
     can_reopen,
     decisions_for,
     is_reviewer,
+    reports_by_version,
     review_get,
     review_queue,
     review_stage_counts,
@@ -82,7 +83,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("You are not a reviewer.")
     page = _page(request)
     rows, has_next = review_queue(user=request.user, page=page)
-    return render(request, "review/queue.html", {"rows": rows, "page": page, "has_next": has_next})
+    context = {"rows": rows, "page": page, "has_next": has_next, "detail_prefix": reverse("review:queue")}
+    return render(request, "review/queue.html", context)
 
 
 def _detail_context(request: HttpRequest, submission: Submission) -> dict[str, Any]:
@@ -111,6 +113,7 @@ def _detail_context(request: HttpRequest, submission: Submission) -> dict[str, A
         "signature_required": bool(review and review.stage and review.stage.signature_required),
         "decisions": decisions_for(submission),
         "versions": versions_for(submission),
+        "reports": reports_by_version(submission),
         "version": version,
         "display": document_display(submission),
         "job": job_status_payload(job, request=request) if job else None,

@@ -61,7 +61,11 @@ def test_the_final_pdf_carries_every_approval_with_its_signature(make_user: Any)
     assert "ok from gm" in text
     assert len(page.images) == 4, "the four signatures"
 
-    # The first version's report is still there and still downloadable by the author.
+    # The first version's report is still there, listed by version on the review page, and
+    # downloadable by the author.
     client = Client()
     client.force_login(people.author)
     assert client.get(first_job.pdf_url).status_code in (200, 302)
+    listing = client.get(f"/review/{submission.submission_id}/").content.decode().split("data-reports")[1]
+    assert "Version 1, " in listing and first_job.pdf_url in listing
+    assert "Version 2, " in listing and final_job.pdf_url in listing
