@@ -81,7 +81,7 @@ class ReviewDecisionInline(ReadOnlyInline):
         if decision.signature is None:
             return "—"
         url = reverse("stored_file", kwargs={"name": decision.signature.storage_name})
-        return format_html('<img src="{}" alt="signature" style="max-height:3rem">', url)
+        return format_html('<img src="{}" alt="signature" height="48">', url)
 
 
 class SubmissionVersionInline(ReadOnlyInline):
