@@ -326,13 +326,15 @@ TASKS = {
 }
 
 # Report jobs (jobs/services.py): retries of transient storage errors with exponential back-off,
-# how long a job may sit "started"/"running" before the reaper re-queues or fails it, how often
+# how long a job may sit "started" (or "running" with no heartbeat from its worker) before the
+# reaper re-queues or fails it, how often a worker says it is alive while it runs a job, how often
 # `manage.py run_worker` reaps, and how long a signed download URL lives.
 INJAAZ_REPORT_MAX_ATTEMPTS = env_int("INJAAZ_REPORT_MAX_ATTEMPTS", 3)
 INJAAZ_REPORT_RETRY_BASE_SECONDS = env_int("INJAAZ_REPORT_RETRY_BASE_SECONDS", 10)
 INJAAZ_REPORT_RETRY_MAX_SECONDS = env_int("INJAAZ_REPORT_RETRY_MAX_SECONDS", 300)
 INJAAZ_JOB_STALE_SECONDS = env_int("INJAAZ_JOB_STALE_SECONDS", 900)
 INJAAZ_JOB_REAP_INTERVAL = env_int("INJAAZ_JOB_REAP_INTERVAL", 60)
+INJAAZ_JOB_HEARTBEAT_SECONDS = max(1, env_int("INJAAZ_JOB_HEARTBEAT_SECONDS", 10))
 INJAAZ_DOWNLOAD_URL_SECONDS = env_int("INJAAZ_DOWNLOAD_URL_SECONDS", 60)
 # On SIGTERM a worker lets the job in progress run this long, then gives it back to the queue
 # (keep systemd's TimeoutStopSec for the worker above it: deploy/systemd/injaaz-worker.service).

@@ -33,6 +33,9 @@ class Job(models.Model):
     # that is merely waiting in the queue from one a dead worker left behind.
     attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # Not in the plan's table either: when the worker running the job last said it is alive
+    # (``INJAAZ_JOB_HEARTBEAT_SECONDS``). The reaper takes a running job back only when this stops.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "jobs"

@@ -8,21 +8,29 @@ Lifecycle: ``started`` (progress 0, queued) → ``running`` (10, 30, 60, 90) →
 transient storage errors, re-queues by the reaper); each queued task carries its attempt number,
 so a task superseded by a later attempt does nothing, and ``INJAAZ_REPORT_MAX_ATTEMPTS`` bounds
 the loop a crashing or unlucky job could otherwise run forever.
+
+Every change of a job's state is a compare-and-set on what its writer saw (``JobStore.update_if``):
+the worker claims, advances and finishes only the attempt it runs, and of two reapers that saw the
+same abandoned attempt only one re-queues it. While a worker runs a job it records a heartbeat
+(``heartbeat_at``, every ``INJAAZ_JOB_HEARTBEAT_SECONDS`` and at each progress step); the reaper
+takes a running job back only once the heartbeats have stopped, however slow the job is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -49,6 +57,9 @@ PROGRESS_CLAIMED = 10
 PROGRESS_CONTENT = 30
 PROGRESS_EXCEL = 60
 PROGRESS_PDF = 90
+
+# A running job's worker is gone once this many heartbeats in a row have not come.
+HEARTBEATS_MISSED = 3
 
 
 # --- Creating -------------------------------------------------------------------
@@ -122,6 +133,45 @@ class _Run:
     progress: Callable[[int], None]
 
 
+class JobSupersededError(RuntimeError):
+    """This attempt no longer owns its job (the reaper re-queued or failed it): its work is dropped."""
+
+
+def _owned(attempt: int) -> dict[str, Any]:
+    """What the job holds while attempt ``attempt`` runs it: every write of the worker checks it."""
+    return {"status": JobStatus.RUNNING, "attempts": attempt}
+
+
+@contextlib.contextmanager
+def _heartbeat(job: Job, attempt: int) -> Iterator[None]:
+    """Record ``heartbeat_at`` every ``INJAAZ_JOB_HEARTBEAT_SECONDS`` while the block runs.
+
+    A thread, so that a long step (WeasyPrint laying out a big PDF) still beats. It stops at the
+    end of the block or once the attempt no longer owns the job; a beat that fails is logged and
+    the next one tried (the reaper waits for ``HEARTBEATS_MISSED`` in a row).
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.INJAAZ_JOB_HEARTBEAT_SECONDS):
+                try:
+                    if not job_store().update_if(job, expected=_owned(attempt), heartbeat_at=timezone.now()):
+                        return  # superseded: the worker finds out at its next step
+                except Exception:
+                    logger.exception("Report job %s: heartbeat not recorded", job.job_id)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job.job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def report_job_run(*, job_id: str, attempt: int = 1) -> None:
     """The worker's work for one job: generate both reports, store them, record the outcome.
 
@@ -170,42 +220,54 @@ def _report_job_run(*, job_id: str, attempt: int) -> None:
     if job.attempts > attempt:
         logger.info("Report job %s attempt %s was superseded by attempt %s", job_id, attempt, job.attempts)
         return
+    seen = {"status": job.status, "attempts": job.attempts}  # every write below is conditional on it
     try:
         submission = submission_get(job.submission.submission_id)
     except Submission.DoesNotExist:
         submission = None  # a job file whose submission nobody has any more
     except LegacyFormatError as error:  # its legacy file exists but cannot be read
-        _fail(job, attempt, f"The submission could not be read: {error}"[:MAX_ERROR_LENGTH], submission=None)
+        message = f"The submission could not be read: {error}"[:MAX_ERROR_LENGTH]
+        _fail(job, attempt, message, submission=None, expected=seen)
         return
     if submission is None:
-        _fail(job, attempt, "The submission of this job no longer exists.", submission=None)
+        _fail(job, attempt, "The submission of this job no longer exists.", submission=None, expected=seen)
         return
 
-    store.update(
+    now = timezone.now()
+    claimed = store.update_if(
         job,
+        expected=seen,
         status=JobStatus.RUNNING,
         progress=PROGRESS_CLAIMED,
         attempts=max(job.attempts, attempt),
-        started_at=timezone.now(),
+        started_at=now,
+        heartbeat_at=now,
         completed_at=None,
         error_message="",
     )
+    if not claimed:
+        logger.info("Report job %s attempt %s: the job changed before it was claimed; nothing to do", job_id, attempt)
+        return
     _submission_status(submission, SubmissionStatus.PROCESSING)
 
     def progress(value: int) -> None:
-        store.update(job, progress=value)
+        if not store.update_if(job, expected=_owned(attempt), progress=value, heartbeat_at=timezone.now()):
+            raise JobSupersededError(f"attempt {attempt} of job {job_id} was superseded")
 
     try:
-        excel_path, pdf_path = _generate(_Run(job, attempt, submission, progress))
+        with _heartbeat(job, attempt):
+            excel_path, pdf_path = _generate(_Run(job, attempt, submission, progress))
+    except JobSupersededError:
+        logger.warning("Report job %s attempt %s was superseded while it ran; its work is dropped", job_id, attempt)
+        return
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the job, then retried or failed
         _handle_failure(job, attempt, error, submission)
         return
 
-    if not _still_current(job_id, attempt):
-        return
     with storage_atomic():
-        store.update(
+        finished = store.update_if(
             job,
+            expected=_owned(attempt),
             status=JobStatus.DONE,
             progress=100,
             excel_url=excel_path,
@@ -213,6 +275,9 @@ def _report_job_run(*, job_id: str, attempt: int) -> None:
             error_message="",
             completed_at=timezone.now(),
         )
+        if not finished:
+            logger.warning("Report job %s attempt %s finished after it was superseded; result dropped", job_id, attempt)
+            return
         _submission_status(submission, SubmissionStatus.COMPLETED)
         audit_record(
             action=Action.GENERATE_REPORT,
@@ -264,15 +329,6 @@ def _stored_bytes(name: str) -> bytes | None:
         return None
 
 
-def _still_current(job_id: str, attempt: int) -> bool:
-    """False when the reaper re-queued the job while this (slow, not dead) attempt ran."""
-    current = job_store().get(job_id)
-    if current is None or current.attempts > attempt or current.status != JobStatus.RUNNING:
-        logger.warning("Report job %s attempt %s finished after it was superseded; result dropped", job_id, attempt)
-        return False
-    return True
-
-
 def failure_message(error: BaseException, *, attempts: int) -> str:
     """What a failed job tells its reader."""
     if isinstance(error, LegacyFormatError):
@@ -287,9 +343,19 @@ def failure_message(error: BaseException, *, attempts: int) -> str:
 def _handle_failure(job: Job, attempt: int, error: Exception, submission: Submission) -> None:
     maximum = settings.INJAAZ_REPORT_MAX_ATTEMPTS
     if is_transient(error) and attempt < maximum:
-        if not _still_current(job.job_id, attempt):
-            return
         delay = retry_delay_seconds(attempt)
+        requeued = job_store().update_if(
+            job,
+            expected=_owned(attempt),
+            status=JobStatus.STARTED,
+            progress=0,
+            attempts=attempt + 1,
+            queued_at=timezone.now(),
+            heartbeat_at=None,
+        )
+        if not requeued:
+            logger.warning("Report job %s attempt %s failed after it was superseded; left alone", job.job_id, attempt)
+            return
         logger.warning(
             "Report job %s attempt %s of %s met a transient error (%s); retrying in %.0f s",
             job.job_id,
@@ -298,19 +364,27 @@ def _handle_failure(job: Job, attempt: int, error: Exception, submission: Submis
             error,
             delay,
         )
-        job_store().update(job, status=JobStatus.STARTED, progress=0, attempts=attempt + 1, queued_at=timezone.now())
         job_enqueue_on_commit(job_id=job.job_id, attempt=attempt + 1, delay_seconds=delay)
         return
     if is_transient(error):
         logger.warning("Report job %s failed after %s attempts: %s", job.job_id, attempt, error)
     else:
         logger.exception("Report job %s failed", job.job_id, exc_info=error)
-    _fail(job, attempt, failure_message(error, attempts=attempt), submission=submission)
+    if not _fail(
+        job, attempt, failure_message(error, attempts=attempt), submission=submission, expected=_owned(attempt)
+    ):
+        logger.warning("Report job %s attempt %s failed after it was superseded; left alone", job.job_id, attempt)
 
 
-def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None) -> None:
+def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None, expected: Mapping[str, Any]) -> bool:
+    """Mark the job failed if it still holds ``expected`` (with the submission's status and the
+    audit row, in one transaction); False when someone else changed it first."""
     with storage_atomic():
-        job_store().update(job, status=JobStatus.FAILED, error_message=message, completed_at=timezone.now())
+        failed = job_store().update_if(
+            job, expected=expected, status=JobStatus.FAILED, error_message=message, completed_at=timezone.now()
+        )
+        if not failed:
+            return False
         if submission is not None:
             _submission_status(submission, SubmissionStatus.FAILED)
         audit_record(
@@ -319,6 +393,7 @@ def _fail(job: Job, attempt: int, message: str, *, submission: Submission | None
             resource_type="" if submission is not None else "job",
             details={"event": "failed", "job_id": job.job_id, "attempt": attempt, "error": message},
         )
+    return True
 
 
 def _submission_status(submission: Submission, status: str) -> None:
@@ -356,10 +431,15 @@ class ReapResult:
         return len(self.requeued) + len(self.failed)
 
 
-def _last_activity(job: Job) -> dt.datetime:
-    if job.status == JobStatus.RUNNING and job.started_at is not None:
-        return job.started_at
-    return job.queued_at or job.started_at or job.created_at
+def _abandoned(job: Job, *, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+    """Nobody is working on the job: a running job's worker has stopped beating (for ``stale_after``
+    and at least ``HEARTBEATS_MISSED`` heartbeats, however slow the job), a started job has waited
+    in the queue for ``stale_after``."""
+    if job.status == JobStatus.RUNNING:
+        last_sign = job.heartbeat_at or job.started_at or job.queued_at or job.created_at
+        heartbeats = dt.timedelta(seconds=HEARTBEATS_MISSED * settings.INJAAZ_JOB_HEARTBEAT_SECONDS)
+        return now - last_sign > max(stale_after, heartbeats)
+    return now - (job.queued_at or job.started_at or job.created_at) > stale_after
 
 
 def _abandoned_tasks_fail(job: Job, message: str) -> int:
@@ -374,34 +454,50 @@ def _abandoned_tasks_fail(job: Job, message: str) -> int:
 def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False) -> ReapResult:
     """Re-queue or fail jobs nobody is working on.
 
-    A job ``running`` for longer than ``stale_after`` (``INJAAZ_JOB_STALE_SECONDS``) was left by a
-    worker that died; a job ``started`` and untouched that long was lost before a worker took it
-    (or was never queued: the old app's jobs stayed ``started`` forever). Either is queued again
-    while it has attempts left, and failed with a message saying why otherwise. The task rows its
-    dead worker left ``RUNNING`` are marked failed (``WorkerLostError``).
+    A job ``running`` whose worker has sent no heartbeat for ``stale_after``
+    (``INJAAZ_JOB_STALE_SECONDS``, and never less than ``HEARTBEATS_MISSED`` heartbeats) was left by
+    a worker that died; a job ``started`` and untouched that long was lost before a worker took it
+    (or was never queued: the old app's jobs stayed ``started`` forever). A slow job whose worker
+    still beats is left alone. Either is queued again while it has attempts left, and failed with a
+    message saying why otherwise. The task rows its dead worker left ``RUNNING`` are marked failed
+    (``WorkerLostError``).
+
+    Each re-queue or failure is a compare-and-set on the state the reaper read (status, attempt,
+    heartbeat): when several reapers run at once (every ``run_worker`` has one), or the worker beats
+    meanwhile, exactly one writer wins and only the winner queues a task.
     """
     if stale_after is None:
         stale_after = dt.timedelta(seconds=settings.INJAAZ_JOB_STALE_SECONDS)
     now = timezone.now()
-    cutoff = now - stale_after
     maximum = settings.INJAAZ_REPORT_MAX_ATTEMPTS
     result = ReapResult()
     store = job_store()
-    for job in store.unfinished(created_before=cutoff):
-        if _last_activity(job) >= cutoff:
+    for job in store.unfinished(created_before=now - stale_after):
+        if not _abandoned(job, now=now, stale_after=stale_after):
             continue
-        if job.attempts < maximum:
-            result.requeued.append(job.job_id)
+        seen = {"status": job.status, "attempts": job.attempts, "heartbeat_at": job.heartbeat_at}
+        lost_attempt = job.attempts
+        if lost_attempt < maximum:
             if not dry_run:
-                attempt = job.attempts + 1
-                result.tasks_failed += _abandoned_tasks_fail(
-                    job, f"The worker stopped while running attempt {job.attempts}; the job was queued again."
+                requeued = store.update_if(
+                    job,
+                    expected=seen,
+                    status=JobStatus.STARTED,
+                    progress=0,
+                    attempts=lost_attempt + 1,
+                    queued_at=now,
+                    heartbeat_at=None,
                 )
-                store.update(job, status=JobStatus.STARTED, progress=0, attempts=attempt, queued_at=now)
-                job_enqueue_on_commit(job_id=job.job_id, attempt=attempt)
+                if not requeued:
+                    continue  # another reaper took it, or its worker beat meanwhile
+                result.tasks_failed += _abandoned_tasks_fail(
+                    job, f"The worker stopped while running attempt {lost_attempt}; the job was queued again."
+                )
+                job_enqueue_on_commit(job_id=job.job_id, attempt=lost_attempt + 1)
+            result.requeued.append(job.job_id)
             continue
-        result.failed.append(job.job_id)
         if dry_run:
+            result.failed.append(job.job_id)
             continue
         minutes = max(1, round(stale_after.total_seconds() / 60))
         if job.status == JobStatus.RUNNING:
@@ -414,6 +510,8 @@ def jobs_reap(*, stale_after: dt.timedelta | None = None, dry_run: bool = False)
                 f"No worker picked this job up ({job.attempts} attempts, {minutes} min each). "
                 "Check that a worker is running, then regenerate the reports."
             )
+        if not _fail(job, lost_attempt, message, submission=job_submission(job), expected=seen):
+            continue
+        result.failed.append(job.job_id)
         result.tasks_failed += _abandoned_tasks_fail(job, message)
-        _fail(job, job.attempts, message, submission=job_submission(job))
     return result

@@ -18,7 +18,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,6 +47,13 @@ class JobStore(Protocol):
 
     def update(self, job: Job, **changes: Any) -> None: ...
 
+    def update_if(self, job: Job, *, expected: Mapping[str, Any], **changes: Any) -> bool:
+        """Compare-and-set: apply ``changes`` only if the stored job still holds the ``expected``
+        values (``None`` matches an empty field); True when it did. Of two callers that saw the same
+        values, one wins. (Legacy files: exclusive when the write is published at once, i.e.
+        outside a transaction, as the worker and the reaper call it.)"""
+        ...
+
     def get(self, job_id: str) -> Job | None: ...
 
     def for_submission(self, submission_id: str) -> list[Job]: ...
@@ -66,6 +73,14 @@ class DatabaseJobStore:
         for name, value in changes.items():
             setattr(job, name, value)
         job.save(update_fields=list(changes))
+
+    def update_if(self, job: Job, *, expected: Mapping[str, Any], **changes: Any) -> bool:
+        # One conditional UPDATE: a concurrent one waits for the row and re-checks the condition.
+        if not Job.objects.filter(pk=job.pk, **expected).update(**changes):
+            return False
+        for name, value in changes.items():
+            setattr(job, name, value)
+        return True
 
     def get(self, job_id: str) -> Job | None:
         return Job.objects.select_related("submission").filter(job_id=job_id).first()
@@ -99,6 +114,7 @@ FILE_FIELDS = (
     "completed_at",
     "attempts",
     "queued_at",
+    "heartbeat_at",
 )
 
 
@@ -146,6 +162,8 @@ def job_document(
         document["attempts"] = int(values["attempts"])
     if values.get("queued_at") is not None:
         document["queued_at"] = _epoch(values["queued_at"])
+    if values.get("heartbeat_at") is not None:
+        document["heartbeat_at"] = _epoch(values["heartbeat_at"])
     if owner_id is not None:
         document[JOB_OWNER_KEY] = owner_id
     return document
@@ -182,6 +200,7 @@ def _values_from_file(document: dict[str, Any], record: NormalizedJob) -> dict[s
         "completed_at": record.completed_at,
         "attempts": _attempts(document.get("attempts")),
         "queued_at": parse_timestamp(document.get("queued_at")),
+        "heartbeat_at": parse_timestamp(document.get("heartbeat_at")),
     }
 
 
@@ -235,11 +254,15 @@ class LegacyJobStore:
             write_on_commit(path, dump_document(document, indent=None))
 
     def update(self, job: Job, **changes: Any) -> None:
-        unknown = set(changes) - set(FILE_FIELDS)
+        self._rewrite(job, None, changes)
+
+    def update_if(self, job: Job, *, expected: Mapping[str, Any], **changes: Any) -> bool:
+        return self._rewrite(job, expected, changes)
+
+    def _rewrite(self, job: Job, expected: Mapping[str, Any] | None, changes: dict[str, Any]) -> bool:
+        unknown = (set(changes) | set(expected or ())) - set(FILE_FIELDS)
         if unknown:
             raise ValueError(f"a job file does not keep {', '.join(sorted(unknown))}")
-        for name, value in changes.items():
-            setattr(job, name, value)
         with _jobs_lock():
             path = legacy_tree().job_path(job.job_id)
             try:
@@ -256,9 +279,14 @@ class LegacyJobStore:
                 values = _values_from_file(loaded.document, loaded.record)
                 meta = loaded.document["meta"] if isinstance(loaded.document.get("meta"), dict) else {}
                 owner_id = job_file_owner(loaded.document)
+            if expected is not None and any(values[name] != value for name, value in expected.items()):
+                return False
             values.update(changes)
             rewritten = job_document(job_id=job.job_id, values=values, meta=meta, owner_id=owner_id)
             write_on_commit(path, dump_document(rewritten, indent=None))
+        for name, value in changes.items():
+            setattr(job, name, value)
+        return True
 
     def get(self, job_id: str) -> Job | None:
         try:

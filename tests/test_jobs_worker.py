@@ -190,8 +190,8 @@ def test_a_job_whose_worker_was_killed_is_reaped_and_finished_by_another_worker(
     job = job_of(submission.submission_id)
     assert (job.status, job.attempts, job.progress) == ("running", 1, 30)  # left behind, as the old app's were
 
-    # A new worker reaps it (stale after 1 s here) and runs it again.
-    start_worker("--reap-interval", "0.5", env={"INJAAZ_JOB_STALE_SECONDS": "1"})
+    # A new worker reaps it once its heartbeats have stopped (1 s each here) and runs it again.
+    start_worker("--reap-interval", "0.5", env={"INJAAZ_JOB_STALE_SECONDS": "1", "INJAAZ_JOB_HEARTBEAT_SECONDS": "1"})
     wait_for(lambda: job_of(submission.submission_id).status == "done", what="the reaped job to be done")
     # The worker marks its task row finished just after the job's own row: wait for both.
     wait_for(

@@ -21,8 +21,10 @@ def _seconds(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Re-queue report jobs left 'running' by a worker that died (or 'started' and never picked up) "
-        "for longer than --stale-after seconds, or fail them once they have used all their attempts."
+        "Re-queue report jobs left 'running' by a worker that died (its heartbeat stopped for --stale-after "
+        "seconds, and at least three INJAAZ_JOB_HEARTBEAT_SECONDS) or 'started' and never picked up for "
+        "--stale-after seconds, or fail them once they have used all their attempts. A job whose worker still "
+        "beats is left alone however slow it is; with several reapers at once, one wins each job."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -31,7 +33,8 @@ class Command(BaseCommand):
             type=_seconds,
             default=None,
             metavar="SECONDS",
-            help="How long a job may go untouched (default: INJAAZ_JOB_STALE_SECONDS).",
+            help="How long a job may go untouched (default: INJAAZ_JOB_STALE_SECONDS); a running job also "
+            "needs three missed heartbeats.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Show what would be done; change nothing.")
 

@@ -7,9 +7,11 @@ worker in the middle of a job lets it finish for up to ``--stop-grace`` seconds
 signal interrupts at once. Only SIGKILL leaves a job behind, and the reaper recovers that one.
 
 Every worker also reaps stale report jobs every ``--reap-interval`` seconds (and once at start),
-so a job a dead worker left ``running`` is recovered even when no new work arrives. Several
-workers reaping at once is harmless: a job re-queued twice runs once (the later attempt number
-wins and the other task does nothing).
+so a job a dead worker left ``running`` is recovered even when no new work arrives. While it runs
+a job, the worker records a heartbeat (``INJAAZ_JOB_HEARTBEAT_SECONDS``); a job whose worker
+still beats is never reaped, however slow. Several workers reaping at once is harmless: each
+re-queue is a compare-and-set on the attempt the reaper saw, so one reaper wins and one task is
+queued.
 """
 
 from __future__ import annotations
