@@ -197,7 +197,17 @@ def job_give_back(*, job_id: str, attempt: int) -> bool:
         job = store.get(job_id)
         if job is None or job.status not in (JobStatus.STARTED, JobStatus.RUNNING) or job.attempts != attempt:
             return False
-        store.update(job, status=JobStatus.STARTED, progress=0, queued_at=timezone.now(), completed_at=None)
+        given_back = store.update_if(
+            job,
+            expected={"status": job.status, "attempts": attempt},  # not if the reaper took it meanwhile
+            status=JobStatus.STARTED,
+            progress=0,
+            queued_at=timezone.now(),
+            heartbeat_at=None,
+            completed_at=None,
+        )
+        if not given_back:
+            return False
         job_enqueue(job_id=job_id, attempt=attempt)
     except Exception:
         logger.exception(
