@@ -44,7 +44,8 @@ from jobs.store import job_store
 from review.selectors import report_approvals
 from submissions.ids import new_job_id
 from submissions.legacy.records import LegacyFormatError
-from submissions.models import Module, Submission, SubmissionStatus
+from submissions.models import Submission, SubmissionStatus
+from submissions.modules.registry import declaration_or_none
 from submissions.router import storage_atomic, submission_get, submission_save
 from submissions.selectors import submission_record
 
@@ -75,9 +76,10 @@ def report_job_id_for(*, module: str, form_data: dict[str, Any]) -> tuple[str, d
     Other shapes never carried one and are returned unchanged.
     """
     job_id = new_job_id()
-    if module != Module.CLEANING or isinstance(form_data.get("data"), dict):
-        return job_id, form_data
-    return job_id, {**form_data, "job_id": job_id}
+    declared = declaration_or_none(module)
+    if declared is None or not declared.document.job_key or declared.header(form_data) is not form_data:
+        return job_id, form_data  # no job key, or an older shape that wraps its fields
+    return job_id, {**form_data, declared.document.job_key: job_id}
 
 
 def job_create(*, submission: Submission, job_id: str | None = None) -> Job:

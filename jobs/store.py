@@ -18,9 +18,11 @@ import contextlib
 import datetime as dt
 import fcntl
 import logging
+import posixpath
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from jobs.models import Job, JobStatus
 from submissions.legacy.files import DEFAULT_MAX_BYTES, dump_document, read_regular_file
@@ -37,6 +39,7 @@ from submissions.legacy.store import (
     write_on_commit,
 )
 from submissions.models import Submission
+from submissions.modules.types import JobResults
 from submissions.router import jobs_in_files, submission_get
 
 logger = logging.getLogger(__name__)
@@ -122,20 +125,35 @@ def _epoch(value: dt.datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-def job_results(*, status: str, excel_url: str, pdf_url: str, error_message: str) -> Any:
-    """The one ``results`` shape Injaaz writes (HVAC's): ``[]`` until there is something to say,
-    ``{"excel_url", "pdf_url"}`` once reports exist, ``{"error"}`` when the job failed."""
+def job_results(
+    *, status: str, excel_url: str, pdf_url: str, error_message: str, style: JobResults = JobResults.URLS
+) -> Any:
+    """A job's ``results``: ``[]`` until there is something to say, the reports once they exist,
+    the error when the job failed. Injaaz's files use HVAC's shape (``JobResults.URLS``:
+    ``{"excel_url", "pdf_url"}`` / ``{"error"}``); the old status routes answer each module's
+    (``DocumentShape.job_results``: Civil's ``[{"filename", "url"}]``, Cleaning's ``{"excel", "pdf"}``)."""
     if status == JobStatus.FAILED:
-        return {"error": error_message or "failed"}
-    if status == JobStatus.DONE or excel_url or pdf_url:
-        return {"excel_url": excel_url, "pdf_url": pdf_url}
-    return []
+        error = error_message or "failed"
+        return [{"error": error}] if style == JobResults.FILES else {"error": error}
+    if not (status == JobStatus.DONE or excel_url or pdf_url):
+        return []
+    if style == JobResults.FILES:
+        return [{"filename": posixpath.basename(urlsplit(url).path), "url": url} for url in (excel_url, pdf_url) if url]
+    if style == JobResults.KEYS:
+        return {"excel": excel_url, "pdf": pdf_url}
+    return {"excel_url": excel_url, "pdf_url": pdf_url}
 
 
 def job_document(
-    *, job_id: str, values: dict[str, Any], meta: dict[str, Any], owner_id: int | None = None
+    *,
+    job_id: str,
+    values: dict[str, Any],
+    meta: dict[str, Any],
+    owner_id: int | None = None,
+    style: JobResults = JobResults.URLS,
 ) -> dict[str, Any]:
-    """A job file in the old format (FORMAT.md §2): compact JSON, epoch-float times.
+    """A job in the old format (FORMAT.md §2), epoch-float times: the job files, and the old
+    status routes' answers (``style``: the module's results shape).
 
     Injaaz adds ``started_at`` (epoch float) when the job has started running, and ``owner_id``
     (the submitter's user id) when it knows one; the old app ignores unknown keys.
@@ -149,6 +167,7 @@ def job_document(
             excel_url=values["excel_url"] or "",
             pdf_url=values["pdf_url"] or "",
             error_message=values["error_message"] or "",
+            style=style,
         ),
         "meta": meta,
         "created_at": _epoch(values["created_at"]),

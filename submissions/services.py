@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +9,7 @@ from audit.services import Action, audit_record
 from jobs.services import job_create, report_job_id_for
 from review.services import review_enter
 from submissions.models import Submission, UploadedFile
+from submissions.modules.registry import declaration_or_none
 from submissions.router import phase_plan, storage_atomic, submission_save
 
 
@@ -23,8 +23,6 @@ def submission_create(
     actor: Any = None,
     module: str,
     form_data: dict[str, Any],
-    site_name: str = "",
-    visit_date: dt.date | None = None,
     submission_id: str | None = None,
     user: Any = None,
     submitted_by_ip: str = "",
@@ -33,6 +31,10 @@ def submission_create(
     content_hash: str = "",
 ) -> Submission:
     """Create a submission, its ``submit_form`` audit row and its report job in one transaction.
+
+    ``site_name`` and ``visit_date`` derive from ``form_data`` by the module's declaration (the one
+    rule the importer uses too, ``ModuleDeclaration.columns``). A module that is not declared is
+    refused (``ValidationError``).
 
     The report task is queued when the transaction commits (``jobs.services.job_create``), and
     the submission enters review at its module's first stage (``review.services.review_enter``).
@@ -44,11 +46,13 @@ def submission_create(
     ``IntegrityError`` when two race), so callers look it up first with
     ``selectors.submission_for_client_key`` and answer a replay or a conflict.
     """
+    declared = declaration_or_none(module)
+    site_name, visit_date = declared.document_columns(form_data) if declared is not None else ("", None)
     job_id, form_data = report_job_id_for(module=module, form_data=form_data)
     submission = Submission(
         module=module,
         form_data=form_data,
-        site_name=site_name,
+        site_name=site_name[:200],
         visit_date=visit_date,
         user=user if user is not None else (actor if getattr(actor, "is_authenticated", False) else None),
         submitted_by_ip=submitted_by_ip,

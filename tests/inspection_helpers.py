@@ -63,7 +63,8 @@ def hvac_post(*, key: str | None = None, items: list[dict[str, Any]] | None = No
         "client_key": key or new_key(),
         "site_name": "Tower A",
         "visit_date": "2025-12-20",
-        "tech_signature": "",
+        # The technician's signature is required on every module (issue 13).
+        "tech_signature": signature_data_url(),
         "opman_signature": "",
         "items-TOTAL_FORMS": str(len(items)),
         "items-INITIAL_FORMS": "0",
@@ -82,6 +83,7 @@ def civil_post(*, key: str | None = None, rows: list[dict[str, Any]] | None = No
         "project_name": "Marina Villa",
         "location": "Block 3",
         "visit_date": "2025-12-20",
+        "inspector_signature": signature_data_url(),  # civil's technician is the inspector
         "work-TOTAL_FORMS": str(len(rows)),
         "work-INITIAL_FORMS": "0",
     }
@@ -101,6 +103,7 @@ def cleaning_post(*, key: str | None = None, **fields: Any) -> dict[str, Any]:
         "deep_clean_required": "No",
         "facility_equipment_condition": "Good",
         "waste_general": "on",
+        "tech_signature": signature_data_url(),
     }
     data.update(fields)
     return data

@@ -30,7 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from submissions.legacy.fields import FACILITY_COUNT_FIELDS
+from submissions.modules.registry import declaration
+
+FACILITY_COUNT_FIELDS = tuple(
+    f.key for f in declaration("cleaning").fields if f.key.startswith("facility_") and f.type == "number"
+)
 
 SHAPES = (
     "hvac_urls",
@@ -305,7 +309,7 @@ class _Writer:
             "current_team_desc": _text(rng, 3, 12),
             "facility_floor": f"G+{rng.randint(1, 60)}",
         }
-        for name in FACILITY_COUNT_FIELDS:
+        for name in FACILITY_COUNT_FIELDS:  # the cleaning form's facility counts
             form[name] = rng.choice(["", str(rng.randint(0, 9))])
         form["scope_offices"] = rng.choice(["True", "False"])
         form.update(

@@ -109,16 +109,9 @@ SITE_NAMES = {"hvac_mep": "Tower A", "civil": "Marina Villa", "cleaning": "Creek
 
 
 def create(module: str = "hvac_mep", *, actor: Any = None, **document_overrides: Any) -> Submission:
-    import datetime as dt
-
+    """A submission of ``module`` (its site name and visit date derive from the document)."""
     document = {**DOCUMENTS[module](), **document_overrides}
-    return submission_create(
-        actor=actor,
-        module=module,
-        form_data=document,
-        site_name=SITE_NAMES[module],
-        visit_date=dt.date(2025, 12, 20),
-    )
+    return submission_create(actor=actor, module=module, form_data=document)
 
 
 def read(path: Path) -> Any:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from submissions.inspector.forms import CLEANING_TABS
 from submissions.models import Submission
+from submissions.modules.registry import declaration
 from tests.inspection_helpers import cleaning_post, new_key, signature_data_url, upload_photo
 
 pytestmark = pytest.mark.django_db
@@ -76,10 +76,16 @@ def client_in(client: Client, inspector: Any) -> Client:
 
 
 def test_the_five_tabs_hold_exactly_the_old_fields(client_in: Client) -> None:
-    assert [name for _, names in CLEANING_TABS for name in names] == FORMAT_FIELDS
+    assert [field.key for field in declaration("cleaning").fields] == FORMAT_FIELDS
     html = client_in.get("/cleaning/form").content.decode()
+    tabs = ["Project &amp; facility", "Cleaning &amp; scope", "Safety &amp; staffing", "Visual evidence", "Sign-off"]
+    positions = [html.index(f"<legend>{number}. {title}</legend>") for number, title in enumerate(tabs, start=1)]
+    assert positions == sorted(positions)
     for name in [*FORMAT_FIELDS, "tech_signature", "contact_signature", "photo_ids", "photos"]:
         assert f'name="{name}"' in html, name
+    fields = [html.index(f'name="{name}"') for name in FORMAT_FIELDS]
+    assert fields == sorted(fields)  # in form order
+    assert positions[3] < html.index('name="photo_ids"') < positions[4]  # photos on "Visual evidence"
     assert 'name="waste_general" checked' in html.replace(' id="id_waste_general"', "")
 
 

@@ -186,11 +186,16 @@ def test_more_than_100_photos_on_an_item_is_refused(client_in: Client) -> None:
     assert "At most 100 photos per item (101 were added)." in response.content.decode()
 
 
-def test_an_untouched_extra_item_is_ignored_and_items_may_be_empty(client_in: Client) -> None:
-    data = hvac_post(items=[{"asset": "", "system": "", "description": ""}])
-    response = client_in.post("/hvac-mep/form", data)
+def test_an_untouched_extra_item_is_ignored_but_one_item_is_needed(client_in: Client) -> None:
+    blank = {"asset": "", "system": "", "description": ""}
+    empty = client_in.post("/hvac-mep/form", hvac_post(items=[blank]))
+    assert empty.status_code == 400  # an empty report is refused (issue 13)
+    assert 'data-error-for="items-0-asset">This field is required.' in empty.content.decode()
+    assert client_in.post("/hvac-mep/form", hvac_post(items=[])).status_code == 400
+    filled = {"asset": "Lights", "system": "Lamps", "description": "Lamps"}
+    response = client_in.post("/hvac-mep/form", hvac_post(items=[filled, blank]))
     assert response.status_code == 303
-    assert Submission.objects.get().form_data["items"] == []
+    assert len(Submission.objects.get().form_data["items"]) == 1
 
 
 def test_same_key_twice_returns_the_same_submission(client_in: Client) -> None:

@@ -114,9 +114,7 @@ def test_my_submissions_is_searchable_and_paginated(client: Client, inspector: A
     from submissions.services import submission_create
 
     for number in range(45):
-        submission_create(
-            actor=inspector, module="civil", form_data={"project_name": "x"}, site_name=f"Villa {number:02d}"
-        )
+        submission_create(actor=inspector, module="civil", form_data={"project_name": f"Villa {number:02d}"})
     client.force_login(inspector)
     first = client.get("/submissions/").content.decode()
     assert first.count("data-submission=") == 20 and "Villa 44" in first and "page=2" in first
@@ -134,9 +132,7 @@ def test_the_list_page_costs_a_fixed_number_of_queries(
 
     supervisor = make_user("supervisor")
     for number in range(30):
-        submission_create(
-            actor=make_user("inspector"), module="civil", form_data={"project_name": "x"}, site_name=f"Site {number}"
-        )
+        submission_create(actor=make_user("inspector"), module="civil", form_data={"project_name": f"Site {number}"})
     client.force_login(supervisor)
     # Session, user, the page, and the page's review states (+ the comments of those sent back).
     with django_assert_max_num_queries(6):

@@ -90,7 +90,7 @@ def test_reformatted_file_with_the_same_content_is_present_not_a_conflict(tmp_pa
 def test_record_already_written_by_dual_write_is_present(tmp_path: Path) -> None:
     root = sample_tree(tmp_path)
     document = json.loads((root / "submissions" / f"{HVAC}.json").read_text())
-    submission_create(module="hvac_mep", form_data=document, site_name="Tower A", submission_id=HVAC)
+    submission_create(module="hvac_mep", form_data=document, submission_id=HVAC)
     out, _, status = import_tree(root)
     assert out[0] == "Submissions: 13 total, 12 imported, 1 already present, 0 conflicts, 0 failed"
     assert status == 0

@@ -82,7 +82,6 @@ def test_export_since_writes_only_newer_records(tmp_path: Path) -> None:
         module="civil",
         form_data={"id": "sub_00000000c0de", "project_name": "After cutover", "work_items": []},
         submission_id="sub_00000000c0de",
-        site_name="After cutover",
     )
     out_dir = tmp_path / "rollback"
     out, _, status = run("export_json", since=cutover.isoformat(), output=str(out_dir))

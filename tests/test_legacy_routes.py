@@ -79,13 +79,18 @@ def test_hvac_submit_with_urls_validates_what_the_old_app_did_not(client_in: Cli
     assert response.status_code == 400
     answer = response.json()
     assert answer["status"] == "error"
-    assert answer["error"] == "Missing required fields: site_name, visit_date"
+    assert answer["error"] == "Missing required fields: site_name, visit_date, tech_signature"
     assert answer["errors"]["visit_date"] == ["This field is required."]
+    # An empty report is refused (issue 13): at least one item, and the technician's signature.
+    assert answer["errors"]["items"] == ["Add at least 1 item."]
+    assert answer["errors"]["tech_signature"] == ["Technician signature is required: sign in the box."]
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    response = post_json(client_in, "/hvac-mep/submit-with-urls", {"site_name": "A", "visit_date": future})
+    item = {"asset": "Lights", "system": "Lamps", "description": "Lamps"}
+    signed = {"site_name": "A", "tech_signature": signature_data_url(), "items": [item]}
+    response = post_json(client_in, "/hvac-mep/submit-with-urls", {**signed, "visit_date": future})
     assert response.json()["error"] == "visit_date: The visit date cannot be in the future."
     bad_item = {
-        "site_name": "A",
+        **signed,
         "visit_date": "2025-01-01",
         "items": [{"asset": "HVAC", "system": "Nope", "description": "x"}],
     }
@@ -116,6 +121,7 @@ def test_idempotency_key_header(client_in: Client) -> None:
     body = {
         "site_name": "A",
         "visit_date": "2025-01-01",
+        "tech_signature": signature_data_url(),
         "items": [{"asset": "Lights", "system": "Lamps", "description": "Lamps", "photo_urls": [photo["url"]]}],
     }
     first = post_json(client_in, "/hvac-mep/submit-with-urls", body, HTTP_IDEMPOTENCY_KEY=key)
@@ -125,8 +131,9 @@ def test_idempotency_key_header(client_in: Client) -> None:
     conflict = post_json(client_in, "/hvac-mep/submit-with-urls", {**body, "site_name": "B"}, HTTP_IDEMPOTENCY_KEY=key)
     assert conflict.status_code == 409 and conflict.json()["status"] == "error"
     # Without a key every call is a new submission, as the old clients expect.
-    post_json(client_in, "/hvac-mep/submit-with-urls", {**body, "items": []})
-    post_json(client_in, "/hvac-mep/submit-with-urls", {**body, "items": []})
+    unkeyed = {**body, "items": [{"asset": "Lights", "system": "Lamps", "description": "Lamps"}]}
+    assert post_json(client_in, "/hvac-mep/submit-with-urls", unkeyed).status_code == 200
+    assert post_json(client_in, "/hvac-mep/submit-with-urls", unkeyed).status_code == 200
     assert Submission.objects.count() == 3
 
 
@@ -156,7 +163,8 @@ def test_hvac_multipart_submit(client_in: Client) -> None:
     }
     assert len(submission.form_data["items"][0]["photos"]) == 1
     missing = client_in.post("/hvac-mep/submit", {"visit_date": "2025-12-20"})  # H6
-    assert (missing.status_code, missing.json()["error"]) == (400, "Missing required fields: site_name")
+    assert (missing.status_code, missing.json()["error"]) == (400, "Missing required fields: site_name, tech_signature")
+    assert missing.json()["errors"]["items"] == ["Add at least 1 item."]
 
 
 def test_dropdowns(client_in: Client) -> None:
@@ -183,6 +191,7 @@ CIVIL_UI_FORM = {  # C1's fields, two work rows (the old app kept only the first
     "labour[]": ["2 days", "1 day"],
     "estimated_time": "2 weeks",
     "inspector_name": "Ravi",
+    "tech_signature": signature_data_url(),  # the inspector's signature is required (issue 13)
 }
 
 
@@ -226,7 +235,8 @@ def test_civil_submit_with_a_file_part_lists_it(client_in: Client) -> None:
 def test_civil_submit_errors_name_the_old_fields(client_in: Client) -> None:
     response = client_in.post("/civil/submit", {"project_name": "P"})
     assert response.status_code == 400
-    assert response.json()["error"] == "Missing required fields: location, date"
+    assert response.json()["error"] == "Missing required fields: location, date, tech_signature"
+    assert response.json()["errors"]["work_items"] == ["Add at least 1 work item."]
     bad_row = client_in.post("/civil/submit", {**CIVIL_UI_FORM, "work_qty[]": ["3", "lots"]})
     assert bad_row.json()["errors"] == {"work_qty[][1]": ["Enter a number."]}
     assert Submission.objects.count() == 0
@@ -274,7 +284,7 @@ CLEANING_UI_BODY = {  # K3
     "facility_equipment_condition": "Good",
     "assessor_name": "Ali",
     "contact_name": "Sara",
-    "tech_signature": "",
+    "tech_signature": signature_data_url(),  # required on every module (issue 13)
     "contact_signature": "",
     "photos": [],
 }
@@ -303,7 +313,7 @@ def test_cleaning_submit_missing_fields(client_in: Client) -> None:
     response = post_json(client_in, "/cleaning/submit", {"client_name": "X"})  # G3
     assert (response.status_code, response.json()["error"]) == (
         400,
-        "Missing required fields: project_name, date_of_visit",
+        "Missing required fields: project_name, date_of_visit, tech_signature",
     )
     empty = post_json(client_in, "/cleaning/submit", {})
     assert (empty.status_code, empty.json()["error"]) == (400, "No data received")

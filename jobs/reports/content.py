@@ -1,24 +1,31 @@
 """What a report says, per module, built once from a ``NormalizedSubmission`` for both renderings.
 
-Each module lists its sections and fields in the order of its form (FORMAT.md §4), with the
-labels inspectors know. Every field of the module appears, empty or not; fields a historical
+The module's declaration (``submissions.modules``) gives its sections and fields in form order,
+with the reports' labels, its items, photos, signatures and titles. Every field of the module appears, empty or not; fields a historical
 shape carried that the module does not list land in "Other details", so nothing is dropped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobs.reports.images import PreparedImage, ReportImages
 from submissions.legacy.records import NormalizedSubmission
+from submissions.modules.names import Module
+from submissions.modules.registry import declaration, declaration_or_none
+from submissions.modules.types import DOCUMENT_MACHINERY_KEYS, FieldType, ModuleDeclaration, Photos
 
 Fields = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
-class ModuleLayout:
+class ReportLayout:
+    """What the reports take from the module's declaration (``submissions.modules``): titles,
+    sections and item columns with the reports' labels, signatures, and the yes/no fields."""
+
     title: str
     subtitle: str
     sheet_title: str
@@ -27,162 +34,41 @@ class ModuleLayout:
     item_fields: Fields
     item_title_field: str
     signatures: tuple[tuple[str, str, str], ...]  # (role, label, field holding the person's name)
-    photos_title: str = "Photos"
+    photos_title: str
+    yes_no: frozenset[str]
+
+    @classmethod
+    def of(cls, declared: ModuleDeclaration) -> ReportLayout:
+        items = declared.items
+        item_fields: Fields = ()
+        if items is not None:
+            number = ((items.number_key, "#"),) if items.number_key else ()
+            item_fields = (*number, *((f.key, f.short_label) for f in items.fields))
+        all_fields = [*declared.fields, *(items.fields if items is not None else ())]
+        return cls(
+            title=declared.report.title,
+            subtitle=declared.report.subtitle,
+            sheet_title=declared.report.sheet_title,
+            sections=tuple(
+                (section.title, tuple((f.key, f.short_label) for f in section.fields)) for section in declared.sections
+            ),
+            items_title=items.report_title if items is not None else "",
+            item_fields=item_fields,
+            item_title_field=items.title_field if items is not None else "",
+            signatures=tuple((s.role, s.short_label, s.signer_field) for s in declared.signatures),
+            photos_title=(declared.photos or Photos()).report_title,
+            yes_no=frozenset(f.key for f in all_fields if f.type == FieldType.YES_NO),
+        )
 
 
-HVAC = ModuleLayout(
-    title="HVAC & MEP Inspection Report",
-    subtitle="Site visit",
-    sheet_title="HVAC MEP Inspection",
-    sections=(("Site information", (("site_name", "Site name"), ("visit_date", "Visit date"))),),
-    items_title="Inspection items",
-    item_fields=(("asset", "Asset"), ("system", "System"), ("description", "Description")),
-    item_title_field="asset",
-    signatures=(
-        ("technician", "Technician signature", ""),
-        ("manager", "Operations manager signature", ""),
-    ),
-)
+def layout_of(module: str) -> tuple[ReportLayout, str]:
+    """The layout and the module's name; a module no longer declared reads as HVAC did."""
+    declared = declaration_or_none(module) or declaration(Module.HVAC_MEP)
+    return ReportLayout.of(declared), declared.name if declaration_or_none(module) else module
 
-CIVIL = ModuleLayout(
-    title="Civil Works Report",
-    subtitle="Site visit",
-    sheet_title="Civil Works Report",
-    sections=(
-        (
-            "Project information",
-            (
-                ("project_name", "Project name"),
-                ("location", "Location"),
-                ("visit_date", "Visit date"),
-                ("developer_client", "Developer / client"),
-                ("city_area", "City / area"),
-                ("floor", "Floor"),
-                ("inspector_name", "Inspector"),
-                ("manager_name", "Manager"),
-            ),
-        ),
-        (
-            "Work",
-            (
-                ("description_of_work", "Description of work"),
-                ("estimated_time", "Estimated time"),
-                ("estimated_completion", "Estimated completion"),
-            ),
-        ),
-    ),
-    items_title="Work items",
-    item_fields=(
-        ("item_number", "#"),
-        ("description", "Description"),
-        ("quantity", "Quantity"),
-        ("material", "Material (with brand)"),
-        ("material_qty", "Material quantity"),
-        ("price", "Price"),
-        ("labour", "Labour (hours/day)"),
-    ),
-    item_title_field="description",
-    signatures=(
-        ("inspector", "Inspector signature", "inspector_name"),
-        ("manager", "Manager approval signature", "manager_name"),
-    ),
-)
-
-_FACILITY_COUNTS = (
-    ("facility_ground_parking", "Ground parking"),
-    ("facility_basement", "Basement"),
-    ("facility_podium", "Podium"),
-    ("facility_gym_room", "Gym room"),
-    ("facility_swimming_pool", "Swimming pool"),
-    ("facility_washroom_male", "Washroom (male)"),
-    ("facility_washroom_female", "Washroom (female)"),
-    ("facility_changing_room", "Changing room"),
-    ("facility_play_kids_place", "Kids' play area"),
-    ("facility_garbage_room", "Garbage room"),
-    ("facility_floor_chute_room", "Floor chute room"),
-    ("facility_staircase", "Staircase"),
-    ("facility_floor_service_room", "Floor service room"),
-    ("facility_cleaner_count", "Cleaners"),
-)
-
-CLEANING = ModuleLayout(
-    title="Site Assessment Report",
-    subtitle="Cleaning services",
-    sheet_title="Assessment Report",
-    sections=(
-        (
-            "Project & client details",
-            (
-                ("client_name", "Client name"),
-                ("project_name", "Project name"),
-                ("site_address", "Site address"),
-                ("date_of_visit", "Date of visit"),
-                ("key_person_name", "Key person"),
-                ("contact_number", "Contact number"),
-            ),
-        ),
-        (
-            "Site count & current operations",
-            (
-                ("room_count", "Rooms"),
-                ("current_team_size", "Current team size"),
-                ("lift_count_total", "Lifts"),
-                ("current_team_desc", "Current team"),
-                ("facility_floor", "Floors"),
-            ),
-        ),
-        ("Facility area counts", _FACILITY_COUNTS),
-        (
-            "Cleaning requirements & scope",
-            (
-                ("scope_offices", "Offices"),
-                ("scope_toilets", "Toilets"),
-                ("scope_hallways", "Hallways"),
-                ("scope_kitchen", "Kitchen"),
-                ("scope_exterior", "Exterior"),
-                ("scope_special_care", "Special care"),
-                ("deep_clean_required", "Deep clean required"),
-                ("deep_clean_areas", "Deep clean areas"),
-                ("waste_general", "General waste"),
-                ("waste_recycling", "Recycling"),
-                ("waste_hazardous", "Hazardous waste"),
-                ("waste_hazardous_details", "Hazardous waste details"),
-                ("restricted_access", "Restricted access"),
-                ("pest_control", "Pest control"),
-            ),
-        ),
-        (
-            "Safety & staffing",
-            (
-                ("working_hours", "Working hours"),
-                ("required_team_size", "Required team size"),
-                ("site_access_requirements", "Site access requirements"),
-                ("facility_equipment_condition", "Equipment condition"),
-                ("required_equipment", "Required equipment"),
-                ("facility_maintenance_notes", "Maintenance notes"),
-                ("high_risk_areas", "High-risk areas"),
-                ("suggested_safety_ppe", "Suggested safety PPE"),
-            ),
-        ),
-        ("General comments", (("general_comments", "Comments"),)),
-        ("Sign-off", (("assessor_name", "Assessor"), ("contact_name", "Contact person"))),
-    ),
-    items_title="",
-    item_fields=(),
-    item_title_field="",
-    signatures=(
-        ("technician", "Technician signature", "assessor_name"),
-        ("client", "Contact person signature", "contact_name"),
-    ),
-    photos_title="Site photos",
-)
-
-LAYOUTS = {"hvac_mep": HVAC, "civil": CIVIL, "cleaning": CLEANING}
-MODULE_NAMES = {"hvac_mep": "HVAC & MEP", "civil": "Civil works", "cleaning": "Cleaning assessment"}
 
 # Keys the document carries for the machinery, not for the reader.
-_INTERNAL_KEYS = {"base_url", "timestamp", "created_at", "submission_id", "id", "job_id", "module"}
-_CHECKBOX_PREFIXES = ("scope_", "waste_")
+_INTERNAL_KEYS = {*DOCUMENT_MACHINERY_KEYS, "module"}
 SIGNATURE_ROLE_LABELS = {
     "technician": "Technician signature",
     "manager": "Manager signature",
@@ -236,7 +122,7 @@ class ReportContent:
     job_id: str
     module: str
     module_name: str
-    layout: ModuleLayout
+    layout: ReportLayout
     generated_at: dt.datetime
     summary: list[Row]
     sections: list[Section]
@@ -252,12 +138,12 @@ class ReportContent:
         return [photo for item in self.items for photo in item.photos] + self.general_photos
 
 
-def display(key: str, value: Any) -> str:
-    """A field's value as shown to a reader: text, with checkbox strings as Yes/No."""
+def display(key: str, value: Any, yes_no: Collection[str] = ()) -> str:
+    """A field's value as shown to a reader: text, with a yes/no field's "True"/"False" as Yes/No."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    if key.startswith(_CHECKBOX_PREFIXES) and text in ("True", "False"):
+    if key in yes_no and text in ("True", "False"):
         return "Yes" if text == "True" else "No"
     return text
 
@@ -279,19 +165,20 @@ def build_content(
     job_id: str,
     generated_at: dt.datetime,
 ) -> ReportContent:
-    layout = LAYOUTS.get(record.module, HVAC)
+    layout, module_name = layout_of(record.module)
     fields = record.fields
+    yes_no = layout.yes_no
 
     sections: list[Section] = []
     listed: set[str] = set()
     for title, spec in layout.sections:
-        rows = [Row(key, label, display(key, fields.get(key))) for key, label in spec]
+        rows = [Row(key, label, display(key, fields.get(key), yes_no)) for key, label in spec]
         listed.update(key for key, _ in spec)
         sections.append(Section(title, rows))
     other = [
-        Row(key, _label(key), display(key, value))
+        Row(key, _label(key), display(key, value, yes_no))
         for key, value in fields.items()
-        if key not in listed and key not in _INTERNAL_KEYS and display(key, value)
+        if key not in listed and key not in _INTERNAL_KEYS and display(key, value, yes_no)
     ]
     if other:
         sections.append(Section("Other details", other))
@@ -312,7 +199,7 @@ def build_content(
         for reference in item.photos:
             counter += 1
             photos.append(PhotoView(reference, counter, index, images.get(reference)))
-        values = {key: display(key, item.fields.get(key)) for key, _ in item_fields}
+        values = {key: display(key, item.fields.get(key), yes_no) for key, _ in item_fields}
         heading = values.get(layout.item_title_field, "") if layout.item_title_field else ""
         items.append(
             ItemView(
@@ -342,7 +229,7 @@ def build_content(
             SignatureView(
                 role=role,
                 label=label,
-                person=display(person_key, fields.get(person_key)) if person_key else "",
+                person=display(person_key, fields.get(person_key), yes_no) if person_key else "",
                 present=ref is not None,
                 image=images.get(ref.value) if ref is not None else None,
             )
@@ -350,7 +237,7 @@ def build_content(
 
     summary = [
         Row("submission_id", "Submission", record.submission_id),
-        Row("module", "Module", MODULE_NAMES.get(record.module, record.module)),
+        Row("module", "Module", module_name),
         Row("site_name", "Site", record.site_name),
         Row("visit_date", "Visit date", record.visit_date.isoformat() if record.visit_date else ""),
         Row("created_at", "Submitted", _format_time(record.created_at)),
@@ -365,7 +252,7 @@ def build_content(
         submission_id=record.submission_id,
         job_id=job_id,
         module=record.module,
-        module_name=MODULE_NAMES.get(record.module, record.module),
+        module_name=module_name,
         layout=layout,
         generated_at=generated_at,
         summary=summary,

@@ -13,45 +13,42 @@ from __future__ import annotations
 
 import json
 import logging
-import posixpath
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.context import client_ip
 from injaaz.csrf import answers_json
-from jobs.models import Job, JobStatus
+from jobs.models import Job
 from jobs.selectors import JobStatusRow, job_download_url, job_latest_for_submission, job_status_get
+from jobs.store import FILE_FIELDS, job_document
 from jobs.views import not_modified
-from submissions.inspector.forms import CivilForm, CleaningForm, HvacForm, HvacItemFormSet, WorkItemFormSet
+from submissions.inspector.forms import PHOTO_IDS, module_forms
 from submissions.inspector.selectors import hvac_taxonomy
 from submissions.inspector.submit import (
     SubmissionConflictError,
     SubmitOutcome,
-    civil_draft,
-    cleaning_draft,
-    hvac_draft,
+    draft_from_forms,
     inspection_submit,
 )
 from submissions.inspector.views import base_url, replay_target
 from submissions.models import Module, Submission, UploadedFile
+from submissions.modules.registry import UnknownModuleError, by_url_prefix, declaration, declaration_or_none
+from submissions.modules.types import FieldType, JobResults, ModuleDeclaration, Signature
 from submissions.selectors import can_view_submission, photo_waiting_by_url
 from submissions.services import SubmissionFilesUnavailableError
 from submissions.uploads import StorageFailedError, UploadRejectedError, data_url_decode, photo_upload, photos_discard
 
 logger = logging.getLogger(__name__)
-
-STATUS_ROUTES = {Module.HVAC_MEP: "hvac_mep:status", Module.CIVIL: "civil:status", Module.CLEANING: "cleaning:status"}
-UNKNOWN_JOB = {Module.HVAC_MEP: "unknown job", Module.CIVIL: "unknown job", Module.CLEANING: "Job not found"}
 
 
 class LegacyError(Exception):
@@ -81,8 +78,13 @@ def json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
 @require_POST
 @json_login_required
-def upload_photo(request: HttpRequest, module: str) -> HttpResponse:
+def upload_photo(request: HttpRequest, module: str | None = None, url_prefix: str | None = None) -> HttpResponse:
     """``POST /<module>/upload-photo`` with one file field ``photo`` (the browser forms use it too)."""
+    if module is None:
+        try:
+            by_url_prefix(url_prefix or "")
+        except UnknownModuleError as error:
+            raise Http404("No such form.") from error
     upload = request.FILES.get("photo")
     if upload is None:
         return JsonResponse({"success": False, "error": "No photo file provided"}, status=400)
@@ -180,9 +182,9 @@ class PhotoCollector:
         self.stored_now.append(row)
         return row
 
-    def item_photos(self, item: dict[str, Any]) -> list[UploadedFile]:
-        """The photos an item names, under either key the old clients used."""
-        references = item.get("photo_urls") or item.get("photos") or []
+    def item_photos(self, item: dict[str, Any], keys: tuple[str, ...]) -> list[UploadedFile]:
+        """The photos an item names, under the first of ``keys`` the old client used."""
+        references: Any = next((item[key] for key in keys if item.get(key)), [])
         return [self.from_reference(reference) for reference in references]
 
     def discard(self) -> None:
@@ -236,23 +238,8 @@ def _check(
     raise LegacyError(message, errors=messages)
 
 
-def _items_data(prefix: str, items: list[dict[str, Any]]) -> dict[str, str]:
-    data = {f"{prefix}-TOTAL_FORMS": str(len(items)), f"{prefix}-INITIAL_FORMS": "0"}
-    for index, item in enumerate(items):
-        for key, value in item.items():
-            data[f"{prefix}-{index}-{key}"] = value
-    return data
-
-
 def _photo_ids(rows: list[UploadedFile]) -> str:
     return ",".join(str(row.pk) for row in rows)
-
-
-def _querydict(data: dict[str, str]) -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, value in data.items():
-        query[key] = value
-    return query
 
 
 def _submit(request: HttpRequest, draft: Any, client_key: str, collector: PhotoCollector) -> SubmitOutcome:
@@ -275,11 +262,11 @@ def _job_of(submission: Submission) -> Job | None:
     return job_latest_for_submission(submission_id=submission.submission_id)
 
 
-def _job_fields(module: str, submission: Submission) -> dict[str, Any]:
+def _job_fields(submission: Submission) -> dict[str, Any]:
     job = _job_of(submission)
     return {
         "job_id": job.job_id if job else None,
-        "job_status_url": reverse(STATUS_ROUTES[Module(module)], args=[job.job_id]) if job else None,
+        "job_status_url": reverse(f"{submission.module}:status", args=[job.job_id]) if job else None,
     }
 
 
@@ -304,18 +291,218 @@ def legacy_route(error_style: str) -> Callable[[Callable[..., HttpResponse]], Ca
     return decorate
 
 
-# --- HVAC -----------------------------------------------------------------------------------
+# --- one adapter per request shape ------------------------------------------------------------
+#
+# Each route is parse → photos → document → check → submit → respond. An adapter turns its
+# request shape into a ``Parsed`` (form field → value, items, photos), reading the keys from the
+# module's declaration; ``_check_and_submit`` validates it with the module's forms and submits it.
 
 
-def _hvac_forms(request: HttpRequest, data: dict[str, str], replay_of: Any) -> tuple[HvacForm, Any]:
-    taxonomy = hvac_taxonomy()
-    form = HvacForm(_querydict(data), user=request.user, replay_of=replay_of)
-    formset = HvacItemFormSet(
-        _querydict(data),
-        prefix="items",
-        form_kwargs={"user": request.user, "taxonomy": taxonomy, "replay_of": replay_of},
+@dataclass
+class Parsed:
+    """A legacy request read into the browser form's terms.
+
+    ``header``: form field → value (header fields and signatures). ``items``: per item, field key →
+    value, with its photos in ``item_photos``. ``photos``: the form's own photos (or, for a module
+    whose form has none, photos the request tied to no item).
+    """
+
+    header: dict[str, str] = field(default_factory=dict)
+    items: list[dict[str, str]] = field(default_factory=list)
+    item_photos: list[list[UploadedFile]] = field(default_factory=list)
+    photos: list[UploadedFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ErrorNames:
+    """How a route's clients name the fields, for its error document."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    items: str = "items"
+    item: Callable[[int, str], str] | None = None
+
+
+def _check_and_submit(
+    request: HttpRequest,
+    declared: ModuleDeclaration,
+    parsed: Parsed,
+    *,
+    client_key: str,
+    collector: PhotoCollector,
+    names: ErrorNames,
+) -> SubmitOutcome:
+    data = QueryDict(mutable=True)
+    for key, value in parsed.header.items():
+        data[key] = value
+    data["client_key"] = client_key
+    own_photos: list[UploadedFile] = []
+    if declared.photos is not None:
+        data[PHOTO_IDS] = _photo_ids(parsed.photos)
+    else:
+        own_photos = parsed.photos
+    items = declared.items
+    if items is not None:
+        data[f"{items.prefix}-TOTAL_FORMS"] = str(len(parsed.items))
+        data[f"{items.prefix}-INITIAL_FORMS"] = "0"
+        for index, values in enumerate(parsed.items):
+            for key, value in values.items():
+                data[f"{items.prefix}-{index}-{key}"] = value
+            photos = parsed.item_photos[index] if index < len(parsed.item_photos) else []
+            data[f"{items.prefix}-{index}-{PHOTO_IDS}"] = _photo_ids(photos)
+    form, formset = module_forms(declared, data, user=request.user, replay_of=collector.replay_of)
+    _check(form, formset, items_name=names.items, names=names.fields, item_name=names.item)
+    draft = draft_from_forms(form, formset, base_url=base_url(request), photos=own_photos)
+    return _submit(request, draft, client_key, collector)
+
+
+def _json_header(declared: ModuleDeclaration, body: dict[str, Any]) -> dict[str, str]:
+    """A JSON body's header fields and signatures, by their keys (and the old clients' aliases)."""
+    header = {f.key: _text(f.read(body)) for f in declared.fields}
+    for signature in declared.signatures:
+        value = next((body[key] for key in signature.keys if body.get(key) not in (None, "")), "")
+        if isinstance(value, dict):
+            raise LegacyError(f"{signature.key} must be the signature pad's data URL (or empty).")
+        header[signature.form_field] = _text(value)
+    return header
+
+
+def _json_items(declared: ModuleDeclaration, body: dict[str, Any], collector: PhotoCollector, parsed: Parsed) -> None:
+    items = declared.items
+    if items is None:
+        return
+    for item in body.get(items.key) or []:
+        if not isinstance(item, dict):
+            raise LegacyError(f"Each {items.item_label.lower()} must be an object.")
+        parsed.item_photos.append(collector.item_photos(item, items.photos.read_keys if items.photos else ()))
+        parsed.items.append({f.key: _text(item.get(f.key)) for f in items.fields})
+
+
+def _numbered_keys(mapping: Any) -> list[str]:
+    """``photo_url_<n>`` keys in number order."""
+    return sorted(
+        (key for key in mapping if key.startswith("photo_url_") and key[10:].isdigit()), key=lambda k: int(k[10:])
     )
-    return form, formset
+
+
+def _json_photos(declared: ModuleDeclaration, body: dict[str, Any], collector: PhotoCollector) -> list[UploadedFile]:
+    """The form's own photos of a JSON body: each declared list, then ``photo_url_<n>`` keys."""
+    declared_photos = declared.photos
+    if declared_photos is None:
+        return []
+    references: list[Any] = []
+    for key in declared_photos.read_keys:
+        references += list(body.get(key) or [])
+    if declared_photos.numbered_keys:
+        references += [body[key] for key in _numbered_keys(body) if body[key]]
+    return [collector.from_reference(reference) for reference in references if _url_of(reference)]
+
+
+def json_adapter(request: HttpRequest, declared: ModuleDeclaration, *, empty_refused: bool = False) -> SubmitOutcome:
+    """The JSON shapes (``submit-with-urls``; cleaning's flat ``submit``): fields by their keys,
+    items with their photos' URLs, the form's photos as URL lists or ``photo_url_<n>`` keys.
+    ``empty_refused``: an empty object answers "No data received" (the old cleaning routes)."""
+    body = _json_body(request)
+    if empty_refused and not body:
+        raise LegacyError("No data received")
+    client_key = _client_key(request, body)
+    with PhotoCollector(request, client_key) as collector:
+        parsed = Parsed()
+        parsed.photos = _json_photos(declared, body, collector)
+        _json_items(declared, body, collector, parsed)
+        parsed.header = _json_header(declared, body)
+        for f in declared.fields:  # the form's selects always send a value
+            if f.type == FieldType.CHOICE and f.default and not parsed.header.get(f.key):
+                parsed.header[f.key] = f.default
+        names = ErrorNames(
+            fields={s.form_field: s.key for s in declared.signatures if s.form_field != s.key},
+            items=declared.items.key if declared.items else "items",
+        )
+        return _check_and_submit(request, declared, parsed, client_key=client_key, collector=collector, names=names)
+
+
+def _multipart_names(declared: ModuleDeclaration) -> ErrorNames:
+    """Errors name a field by the key the old multipart form sent it under (its first read key)."""
+    fields = {f.key: f.keys[0] for f in declared.fields if f.keys[0] != f.key}
+    fields.update({s.form_field: s.keys[0] for s in declared.signatures if s.keys[0] != s.form_field})
+    items = declared.items
+    item: Callable[[int, str], str] | None = None
+    if items is not None and items.legacy_arrays:
+        arrays = items.legacy_arrays
+        item = lambda row, name: f"{arrays.get(name, name)}[{row}]"  # noqa: E731
+    elif items is not None and items.legacy_numbered:
+        pattern = items.legacy_numbered
+        item = lambda row, name: pattern.format(index=row, key="photo" if name == PHOTO_IDS else name)  # noqa: E731
+    return ErrorNames(fields=fields, items=items.key if items else "items", item=item)
+
+
+def _multipart_items(declared: ModuleDeclaration, post: Any, collector: PhotoCollector, parsed: Parsed) -> None:
+    items = declared.items
+    if items is None:
+        return
+    if items.legacy_arrays:
+        # The old Civil UI: one array per column, every row kept (getlist).
+        columns = {key: post.getlist(name) for key, name in items.legacy_arrays.items()}
+        rows = max((len(values) for values in columns.values()), default=0)
+        parsed.items = [
+            {key: (values[i] if i < len(values) else "") for key, values in columns.items()} for i in range(rows)
+        ]
+        return
+    pattern = items.legacy_numbered or "item_{index}_{key}"
+    try:
+        count = max(0, min(int(post.get("items_count") or 0), items.max_count))
+    except ValueError as error:
+        raise LegacyError("items_count must be a number") from error
+    files = collector.request.FILES
+    for index in range(count):
+        parsed.item_photos.append(
+            [
+                collector.store(upload.read(), upload.name or "photo")
+                for upload in files.getlist(pattern.format(index=index, key="photo"))
+            ]
+        )
+        parsed.items.append({f.key: post.get(pattern.format(index=index, key=f.key), "") for f in items.fields})
+    if not count and files:
+        # One item sent without a count: every file part is its photo.
+        parsed.item_photos.append(
+            [collector.store(upload.read(), upload.name or "photo") for name in files for upload in files.getlist(name)]
+        )
+        parsed.items.append(
+            {f.key: post.get(f.key) or post.get(pattern.format(index=0, key=f.key), "") for f in items.fields}
+        )
+
+
+def multipart_adapter(request: HttpRequest, declared: ModuleDeclaration) -> tuple[SubmitOutcome, list[dict[str, Any]]]:
+    """The old multipart posts (``/hvac-mep/submit``, ``/civil/submit``): fields under the old
+    form's names, items as numbered fields or column arrays, photos as file parts or
+    ``photo_url_<n>`` keys. Returns the outcome and the file parts stored (Civil lists them)."""
+    post = request.POST
+    client_key = _client_key(request, post)
+    with PhotoCollector(request, client_key) as collector:
+        parsed = Parsed()
+        parsed.header = {f.key: _text(f.read(post)) for f in declared.fields}
+        for signature in declared.signatures:
+            parsed.header[signature.form_field] = _text(signature_value(signature, post))
+        _multipart_items(declared, post, collector, parsed)
+        files: list[dict[str, Any]] = []
+        if declared.items is None or declared.items.legacy_arrays:
+            # Photos of no item: photo_url_<n> keys, then the file parts.
+            parsed.photos = [collector.from_reference(post[key]) for key in _numbered_keys(post) if post[key]]
+            for field_name in request.FILES:
+                for upload in request.FILES.getlist(field_name):
+                    row = collector.store(upload.read(), upload.name or "photo")
+                    parsed.photos.append(row)
+                    files.append({"field": field_name, "saved": None, "url": row.cloudinary_url, "is_cloud": True})
+        outcome = _check_and_submit(
+            request, declared, parsed, client_key=client_key, collector=collector, names=_multipart_names(declared)
+        )
+    return outcome, files
+
+
+def signature_value(signature: Signature, mapping: Any) -> Any:
+    return next((mapping.get(key) for key in signature.keys if mapping.get(key)), "")
+
+
+# --- the routes -------------------------------------------------------------------------------
 
 
 @require_POST
@@ -324,37 +511,8 @@ def _hvac_forms(request: HttpRequest, data: dict[str, str], replay_of: Any) -> t
 def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
     """JSON ``{site_name, visit_date, tech_signature, opMan_signature, items:[{asset, system,
     description, photo_urls:[...]}]}`` → ``{"status":"ok","submission_id","job_id","job_status_url"}``."""
-    body = _json_body(request)
-    client_key = _client_key(request, body)
-    with PhotoCollector(request, client_key) as collector:
-        items = []
-        for item in body.get("items") or []:
-            if not isinstance(item, dict):
-                raise LegacyError("Each item must be an object.")
-            photos = collector.item_photos(item)
-            items.append(
-                {
-                    "asset": _text(item.get("asset")),
-                    "system": _text(item.get("system")),
-                    "description": _text(item.get("description")),
-                    "photo_ids": _photo_ids(photos),
-                }
-            )
-        data = {
-            "site_name": _text(body.get("site_name")),
-            "visit_date": _text(body.get("visit_date")),
-            "tech_signature": _text(body.get("tech_signature")),
-            "opman_signature": _text(body.get("opMan_signature") or body.get("opman_signature")),
-            "client_key": client_key,
-            **_items_data("items", items),
-        }
-        form, formset = _hvac_forms(request, data, collector.replay_of)
-        _check(form, formset, names={"opman_signature": "opMan_signature"})
-        outcome = _submit(request, hvac_draft(form, formset, base_url=base_url(request)), client_key, collector)
-    submission = outcome.submission
-    return JsonResponse(
-        {"status": "ok", "submission_id": submission.submission_id, **_job_fields(Module.HVAC_MEP, submission)}
-    )
+    submission = json_adapter(request, declaration(Module.HVAC_MEP)).submission
+    return JsonResponse({"status": "ok", "submission_id": submission.submission_id, **_job_fields(submission)})
 
 
 @require_POST
@@ -363,58 +521,7 @@ def hvac_submit_with_urls(request: HttpRequest) -> HttpResponse:
 def hvac_submit(request: HttpRequest) -> HttpResponse:
     """Multipart ``site_name, visit_date, items_count, item_{i}_asset|system|description`` with
     files ``item_{i}_photo`` → ``{"status":"queued","job_id","submission_id","items"}``."""
-    post = request.POST
-    client_key = _client_key(request, post)
-    with PhotoCollector(request, client_key) as collector:
-        try:
-            count = max(0, min(int(post.get("items_count") or 0), 200))
-        except ValueError as error:
-            raise LegacyError("items_count must be a number") from error
-        items = []
-        if count:
-            for index in range(count):
-                photos = [
-                    collector.store(upload.read(), upload.name or "photo")
-                    for upload in request.FILES.getlist(f"item_{index}_photo")
-                ]
-                items.append(
-                    {
-                        "asset": post.get(f"item_{index}_asset", ""),
-                        "system": post.get(f"item_{index}_system", ""),
-                        "description": post.get(f"item_{index}_description", ""),
-                        "photo_ids": _photo_ids(photos),
-                    }
-                )
-        elif request.FILES:
-            photos = [
-                collector.store(upload.read(), upload.name or "photo")
-                for name in request.FILES
-                for upload in request.FILES.getlist(name)
-            ]
-            items.append(
-                {
-                    "asset": post.get("asset") or post.get("item_0_asset", ""),
-                    "system": post.get("system") or post.get("item_0_system", ""),
-                    "description": post.get("description") or post.get("item_0_description", ""),
-                    "photo_ids": _photo_ids(photos),
-                }
-            )
-        data = {
-            "site_name": post.get("site_name", ""),
-            "visit_date": post.get("visit_date", ""),
-            "tech_signature": post.get("tech_signature") or post.get("tech_signature_data", ""),
-            "opman_signature": post.get("opMan_signature") or post.get("opManSignatureData", ""),
-            "client_key": client_key,
-            **_items_data("items", items),
-        }
-        form, formset = _hvac_forms(request, data, collector.replay_of)
-        _check(
-            form,
-            formset,
-            names={"opman_signature": "opMan_signature"},
-            item_name=lambda row, name: f"item_{row}_{'photo' if name == 'photo_ids' else name}",
-        )
-        outcome = _submit(request, hvac_draft(form, formset, base_url=base_url(request)), client_key, collector)
+    outcome, _ = multipart_adapter(request, declaration(Module.HVAC_MEP))
     submission = outcome.submission
     job = _job_of(submission)
     return JsonResponse(
@@ -434,37 +541,6 @@ def hvac_dropdowns(request: HttpRequest) -> HttpResponse:
     return JsonResponse(hvac_taxonomy())
 
 
-# --- Civil ----------------------------------------------------------------------------------
-
-CIVIL_WORK_ARRAYS = {
-    "description": "work_desc[]",
-    "quantity": "work_qty[]",
-    "material": "material[]",
-    "material_qty": "material_qty[]",
-    "price": "price[]",
-    "labour": "labour[]",
-}
-CIVIL_TEXT_FIELDS = (
-    "project_name",
-    "description_of_work",
-    "floor",
-    "developer_client",
-    "city_area",
-    "estimated_time",
-    "estimated_completion",
-    "inspector_name",
-    "manager_name",
-)
-
-
-def _civil_forms(request: HttpRequest, data: dict[str, str], replay_of: Any) -> tuple[CivilForm, Any]:
-    form = CivilForm(_querydict(data), user=request.user, replay_of=replay_of)
-    formset = WorkItemFormSet(
-        _querydict(data), prefix="work", form_kwargs={"user": request.user, "replay_of": replay_of}
-    )
-    return form, formset
-
-
 @require_POST
 @json_login_required
 @legacy_route("error")
@@ -472,40 +548,7 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
     """The old Civil UI's multipart post: every work row is kept (``getlist``), ``location`` or the
     form's ``location_name`` is the location, ``photo_url_<n>`` and file parts are the photos
     → ``{"status":"queued","job_id","submission_id","files":[{field, saved, url, is_cloud}]}``."""
-    post = request.POST
-    client_key = _client_key(request, post)
-    with PhotoCollector(request, client_key) as collector:
-        columns = {key: post.getlist(name) for key, name in CIVIL_WORK_ARRAYS.items()}
-        rows = max((len(values) for values in columns.values()), default=0)
-        items = [{key: (values[i] if i < len(values) else "") for key, values in columns.items()} for i in range(rows)]
-        url_keys = sorted(
-            (key for key in post if key.startswith("photo_url_") and key[10:].isdigit()), key=lambda k: int(k[10:])
-        )
-        photos = [collector.from_reference(post[key]) for key in url_keys if post[key]]
-        files = []
-        for field_name in request.FILES:
-            for upload in request.FILES.getlist(field_name):
-                row = collector.store(upload.read(), upload.name or "photo")
-                photos.append(row)
-                files.append({"field": field_name, "saved": None, "url": row.cloudinary_url, "is_cloud": True})
-        data = {
-            **{key: post.get(key, "") for key in CIVIL_TEXT_FIELDS},
-            "location": post.get("location") or post.get("location_name", ""),
-            "visit_date": post.get("date") or post.get("visit_date", ""),
-            "inspector_signature": post.get("tech_signature") or post.get("inspector_signature", ""),
-            "manager_signature": post.get("op_signature") or post.get("manager_signature", ""),
-            "client_key": client_key,
-            **_items_data("work", items),
-        }
-        form, formset = _civil_forms(request, data, collector.replay_of)
-        _check(
-            form,
-            formset,
-            names={"visit_date": "date", "inspector_signature": "tech_signature", "manager_signature": "op_signature"},
-            item_name=lambda row, name: f"{CIVIL_WORK_ARRAYS.get(name, name)}[{row}]",
-        )
-        draft = civil_draft(form, formset, base_url=base_url(request), photos=photos)
-        outcome = _submit(request, draft, client_key, collector)
+    outcome, files = multipart_adapter(request, declaration(Module.CIVIL))
     submission = outcome.submission
     job = _job_of(submission)
     return JsonResponse(
@@ -523,31 +566,8 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
 @legacy_route("status")
 def civil_submit_with_urls(request: HttpRequest) -> HttpResponse:
     """JSON in the 8bf53f5 shape (``work_items`` with their photos) → ``{"status":"ok",...}``."""
-    body = _json_body(request)
-    client_key = _client_key(request, body)
-    with PhotoCollector(request, client_key) as collector:
-        items = []
-        for item in body.get("work_items") or []:
-            if not isinstance(item, dict):
-                raise LegacyError("Each work item must be an object.")
-            photos = collector.item_photos(item)
-            items.append({**{key: _text(item.get(key)) for key in CIVIL_WORK_ARRAYS}, "photo_ids": _photo_ids(photos)})
-        data = {
-            **{key: _text(body.get(key)) for key in CIVIL_TEXT_FIELDS},
-            "location": _text(body.get("location")),
-            "visit_date": _text(body.get("visit_date")),
-            "inspector_signature": _text(body.get("inspector_signature")),
-            "manager_signature": _text(body.get("manager_signature")),
-            "client_key": client_key,
-            **_items_data("work", items),
-        }
-        form, formset = _civil_forms(request, data, collector.replay_of)
-        _check(form, formset, items_name="work_items")
-        outcome = _submit(request, civil_draft(form, formset, base_url=base_url(request)), client_key, collector)
-    submission = outcome.submission
-    return JsonResponse(
-        {"status": "ok", "submission_id": submission.submission_id, **_job_fields(Module.CIVIL, submission)}
-    )
+    submission = json_adapter(request, declaration(Module.CIVIL)).submission
+    return JsonResponse({"status": "ok", "submission_id": submission.submission_id, **_job_fields(submission)})
 
 
 @require_GET
@@ -556,45 +576,12 @@ def civil_dropdowns(request: HttpRequest) -> HttpResponse:
     return JsonResponse({})
 
 
-# --- Cleaning -------------------------------------------------------------------------------
-
-
-def _cleaning_submit(request: HttpRequest) -> SubmitOutcome:
-    body = _json_body(request)
-    if not body:
-        raise LegacyError("No data received")
-    client_key = _client_key(request, body)
-    with PhotoCollector(request, client_key) as collector:
-        references: list[Any] = list(body.get("photos") or []) + list(body.get("photo_urls") or [])
-        url_keys = sorted(
-            (key for key in body if key.startswith("photo_url_") and key[10:].isdigit()), key=lambda k: int(k[10:])
-        )
-        references += [body[key] for key in url_keys if body[key]]
-        photos = [collector.from_reference(reference) for reference in references if _url_of(reference)]
-        data = {
-            name: _text(body.get(name))
-            for name in CleaningForm.base_fields
-            if name not in ("photo_ids", "client_key") and body.get(name) is not None
-        }
-        for name, field in CleaningForm.base_fields.items():
-            if isinstance(field, forms.ChoiceField) and not data.get(name):
-                data[name] = str(field.initial)  # the form's selects always send a value
-        for name in ("tech_signature", "contact_signature"):
-            value = body.get(name)
-            if isinstance(value, dict):
-                raise LegacyError(f"{name} must be the signature pad's data URL (or empty).")
-        data.update({"photo_ids": _photo_ids(photos), "client_key": client_key})
-        form = CleaningForm(_querydict(data), user=request.user, replay_of=collector.replay_of)
-        _check(form)
-        return _submit(request, cleaning_draft(form, base_url=base_url(request)), client_key, collector)
-
-
 @require_POST
 @json_login_required
 @legacy_route("error")
 def cleaning_submit(request: HttpRequest) -> HttpResponse:
     """The flat JSON of the cleaning form → **202** ``{"status":"queued","job_id","submission_id"}``."""
-    submission = _cleaning_submit(request).submission
+    submission = json_adapter(request, declaration(Module.CLEANING), empty_refused=True).submission
     job = _job_of(submission)
     return JsonResponse(
         {"status": "queued", "job_id": job.job_id if job else None, "submission_id": submission.submission_id},
@@ -607,45 +594,29 @@ def cleaning_submit(request: HttpRequest) -> HttpResponse:
 @legacy_route("error")
 def cleaning_submit_with_urls(request: HttpRequest) -> HttpResponse:
     """The same flat JSON → 200 ``{"status":"queued","job_id","submission_id","job_status_url"}``."""
-    submission = _cleaning_submit(request).submission
-    return JsonResponse(
-        {"status": "queued", "submission_id": submission.submission_id, **_job_fields(Module.CLEANING, submission)}
-    )
+    submission = json_adapter(request, declaration(Module.CLEANING), empty_refused=True).submission
+    return JsonResponse({"status": "queued", "submission_id": submission.submission_id, **_job_fields(submission)})
 
 
 # --- job status -----------------------------------------------------------------------------
 
 
 def legacy_job_document(request: HttpRequest, job: JobStatusRow) -> dict[str, Any]:
-    """A job as the old app's job file looked (FORMAT.md §2), one results shape per module.
+    """A job as the old app's job file looked (FORMAT.md §2), in the module's results shape
+    (``DocumentShape.job_results``), written by the job files' writer (``jobs.store.job_document``).
 
     The report URLs are the authorised download links (``jobs.selectors.job_download_url``).
     """
-    module = job.module
-    excel = job_download_url(job, "excel", request=request) or ""
-    pdf = job_download_url(job, "pdf", request=request) or ""
-    results: Any = []
-    if job.status == JobStatus.FAILED:
-        error = job.error_message or "Report generation failed"
-        results = [{"error": error}] if module == Module.CIVIL else {"error": error}
-    elif job.status == JobStatus.DONE:
-        if module == Module.HVAC_MEP:
-            results = {"excel_url": excel, "pdf_url": pdf}
-        elif module == Module.CIVIL:
-            results = [{"filename": posixpath.basename(urlsplit(url).path), "url": url} for url in (excel, pdf) if url]
-        else:
-            results = {"excel": excel, "pdf": pdf}
-    document: dict[str, Any] = {
-        "job_id": job.job_id,
-        "state": job.status,
-        "progress": job.progress,
-        "results": results,
-        "meta": {"submission_id": job.submission_id, "module": module},
-        "created_at": job.created_at.timestamp() if job.created_at else None,
-    }
-    if job.completed_at:
-        document["completed_at"] = job.completed_at.timestamp()
-    return document
+    declared = declaration_or_none(job.module)
+    values = {name: getattr(job, name, None) for name in FILE_FIELDS}
+    values.update(
+        excel_url=job_download_url(job, "excel", request=request) or "",
+        pdf_url=job_download_url(job, "pdf", request=request) or "",
+        error_message=job.error_message or "Report generation failed",
+    )
+    meta = {"submission_id": job.submission_id, "module": job.module}
+    style = declared.document.job_results if declared is not None else JobResults.URLS
+    return job_document(job_id=job.job_id, values=values, meta=meta, style=style)
 
 
 @require_GET
@@ -657,7 +628,7 @@ def job_status(request: HttpRequest, module: str, job_id: str) -> HttpResponse:
     job = job_status_get(job_id=job_id)
     submission = job.submission() if job is not None else None
     if job is None or submission is None or not can_view_submission(request.user, submission):
-        return JsonResponse({"error": UNKNOWN_JOB[Module(module)]}, status=404)
+        return JsonResponse({"error": declaration(module).document.unknown_job}, status=404)
     response = not_modified(request, job.etag) or JsonResponse(
         legacy_job_document(request, job), json_dumps_params={"sort_keys": True}
     )

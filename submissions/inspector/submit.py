@@ -14,6 +14,7 @@ the storage failure handling:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,8 @@ from django.db import IntegrityError
 
 from submissions.ids import new_submission_id
 from submissions.inspector.documents import Draft, Item, content_hash
-from submissions.inspector.fields import SignatureInput
-from submissions.inspector.forms import CivilForm, CleaningForm, HvacForm
-from submissions.models import FileType, Module, Submission, UploadedFile
+from submissions.inspector.forms import InspectionForm, kept_items
+from submissions.models import FileType, Submission, UploadedFile
 from submissions.selectors import submission_for_client_key
 from submissions.services import submission_create
 from submissions.uploads import file_store, stored_files_discard, uploaded_file_build
@@ -44,84 +44,20 @@ class SubmitOutcome:
     created: bool
 
 
-# Signature keys: the browser form's field → the document's key.
-HVAC_SIGNATURES = {"tech_signature": "tech_signature", "opman_signature": "opMan_signature"}
-CIVIL_SIGNATURES = {"inspector_signature": "inspector_signature", "manager_signature": "manager_signature"}
-CLEANING_SIGNATURES = {"tech_signature": "tech_signature", "contact_signature": "contact_signature"}
-
-
-def _signatures(form: Any, keys: dict[str, str]) -> dict[str, SignatureInput | None]:
-    return {document_key: form.cleaned_data.get(field) for field, document_key in keys.items()}
-
-
-def _kept(formset: Any) -> list[Any]:
-    return [form for form in formset.forms if form.has_changed() and form.cleaned_data]
-
-
-def hvac_draft(form: HvacForm, items: Any, *, base_url: str) -> Draft:
-    data = form.cleaned_data
+def draft_from_forms(
+    form: InspectionForm,
+    formset: Any,
+    *,
+    base_url: str,
+    photos: Sequence[UploadedFile] | None = None,
+) -> Draft:
+    """The draft of validated forms (``photos``: a legacy client's photos of no item, added to the form's)."""
     return Draft(
-        module=Module.HVAC_MEP,
-        fields={"site_name": data["site_name"].strip(), "visit_date": data["visit_date"]},
-        items=[
-            Item(
-                values={key: item.cleaned_data[key].strip() for key in ("asset", "system", "description")},
-                photos=item.photos,
-            )
-            for item in _kept(items)
-        ],
-        signatures=_signatures(form, HVAC_SIGNATURES),
-        base_url=base_url,
-    )
-
-
-CIVIL_FIELDS = (
-    "project_name",
-    "location",
-    "visit_date",
-    "inspector_name",
-    "manager_name",
-    "description_of_work",
-    "floor",
-    "developer_client",
-    "city_area",
-    "estimated_time",
-    "estimated_completion",
-)
-CIVIL_ITEM_FIELDS = ("description", "quantity", "material", "material_qty", "price", "labour")
-
-
-def civil_draft(form: CivilForm, work_items: Any, *, base_url: str, photos: list[UploadedFile] | None = None) -> Draft:
-    data = form.cleaned_data
-    return Draft(
-        module=Module.CIVIL,
-        fields={key: str(data.get(key) or "").strip() for key in CIVIL_FIELDS},
-        items=[
-            Item(
-                values={key: str(row.cleaned_data.get(key) or "").strip() for key in CIVIL_ITEM_FIELDS},
-                photos=row.photos,
-            )
-            for row in _kept(work_items)
-        ],
-        photos=photos or [],
-        signatures=_signatures(form, CIVIL_SIGNATURES),
-        base_url=base_url,
-    )
-
-
-def cleaning_draft(form: CleaningForm, *, base_url: str) -> Draft:
-    data = form.cleaned_data
-    fields: dict[str, str] = {}
-    for name in form.fields:
-        if name in ("client_key", "photo_ids", *CLEANING_SIGNATURES):
-            continue
-        value = data.get(name)
-        fields[name] = ("True" if value else "False") if isinstance(value, bool) else str(value or "").strip()
-    return Draft(
-        module=Module.CLEANING,
-        fields=fields,
-        photos=form.photos,
-        signatures=_signatures(form, CLEANING_SIGNATURES),
+        declaration=form.declaration,
+        fields=form.values(),
+        items=[Item(values=item.values(), photos=item.photos) for item in kept_items(formset)],
+        photos=[*form.photos, *(photos or [])],
+        signatures=form.signatures(),
         base_url=base_url,
     )
 
@@ -165,8 +101,6 @@ def inspection_submit(*, actor: Any, draft: Draft, client_key: str | None, submi
             actor=actor,
             module=draft.module,
             form_data=draft.document(submission_id=submission_id, signatures=signature_rows),
-            site_name=draft.site_name[:200],
-            visit_date=draft.visit_date,
             submission_id=submission_id,
             submitted_by_ip=submitted_by_ip,
             files=[*draft.all_photos(), *(row for row in signature_rows.values() if row is not None)],

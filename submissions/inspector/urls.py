@@ -62,4 +62,8 @@ urlpatterns = [
     path("submissions/<str:submission_id>/", views.submission_detail, name="submission_detail"),
     path("files/<path:name>", views.stored_file, name="stored_file"),
     path("api/modules/<str:module>/schema", api.module_schema_view, name="module_schema"),
+    # Every declared module's form and photo upload (the built-ins' paths above say the same;
+    # these also serve a module declared later, e.g. by a test).
+    path("<slug:url_prefix>/form", views.inspection_form, name="module_form"),
+    path("<slug:url_prefix>/upload-photo", legacy_api.upload_photo, name="module_upload_photo"),
 ]

@@ -28,24 +28,11 @@ from jobs.selectors import job_latest_for_submission, job_status_payload
 from review.selectors import decisions_for, review_summaries
 from submissions.ids import CLIENT_KEY_RE
 from submissions.inspector.display import document_display
-from submissions.inspector.documents import Draft
-from submissions.inspector.forms import (
-    CivilForm,
-    CleaningForm,
-    HvacForm,
-    HvacItemFormSet,
-    WorkItemFormSet,
-    photos_per_item,
-)
-from submissions.inspector.selectors import hvac_taxonomy
-from submissions.inspector.submit import (
-    SubmissionConflictError,
-    civil_draft,
-    cleaning_draft,
-    hvac_draft,
-    inspection_submit,
-)
-from submissions.models import Module, Submission, UploadedFile
+from submissions.inspector.forms import PHOTO_IDS, InspectionForm, References, module_forms, photos_per_item
+from submissions.inspector.submit import SubmissionConflictError, draft_from_forms, inspection_submit
+from submissions.models import Submission, UploadedFile
+from submissions.modules.registry import UnknownModuleError, by_url_prefix, declaration, is_declared, module_choices
+from submissions.modules.types import ModuleDeclaration
 from submissions.router import submission_get
 from submissions.selectors import (
     can_view_submission,
@@ -65,48 +52,21 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@dataclass(frozen=True)
-class FormSpec:
-    module: str
-    title: str
-    template: str
-    upload_url_name: str
-    formset_class: Any = None
-    formset_prefix: str = ""
+def form_url(declaration: ModuleDeclaration) -> str:
+    return reverse("module_form", kwargs={"url_prefix": declaration.url_prefix})
 
 
-SPECS = {
-    Module.HVAC_MEP: FormSpec(
-        Module.HVAC_MEP,
-        "HVAC & MEP inspection",
-        "submissions/inspector/hvac_form.html",
-        "hvac_mep:upload_photo",
-        HvacItemFormSet,
-        "items",
-    ),
-    Module.CIVIL: FormSpec(
-        Module.CIVIL,
-        "Civil works report",
-        "submissions/inspector/civil_form.html",
-        "civil:upload_photo",
-        WorkItemFormSet,
-        "work",
-    ),
-    Module.CLEANING: FormSpec(
-        Module.CLEANING, "Cleaning assessment", "submissions/inspector/cleaning_form.html", "cleaning:upload_photo"
-    ),
-}
-
-
-def _photo_prefixes(spec: FormSpec, data: Any) -> list[str]:
-    """The form prefixes that carry photos: one per item, or the form itself (cleaning)."""
-    if not spec.formset_class:
-        return [""]
-    try:
-        total = min(int(data.get(f"{spec.formset_prefix}-TOTAL_FORMS", 0)), 200)
-    except (TypeError, ValueError):
-        total = 0
-    return [f"{spec.formset_prefix}-{index}" for index in range(total)]
+def _photo_prefixes(declaration: ModuleDeclaration, data: Any) -> list[str]:
+    """The form prefixes that carry photos: one per item, and the form itself when it has photos."""
+    prefixes = [""] if declaration.photos is not None else []
+    items = declaration.items
+    if items is not None and items.photos is not None:
+        try:
+            total = min(int(data.get(f"{items.prefix}-TOTAL_FORMS", 0)), items.max_count)
+        except (TypeError, ValueError):
+            total = 0
+        prefixes += [f"{items.prefix}-{index}" for index in range(total)]
+    return prefixes
 
 
 def _field_name(prefix: str, name: str) -> str:
@@ -114,7 +74,7 @@ def _field_name(prefix: str, name: str) -> str:
 
 
 def _store_posted_photos(
-    request: HttpRequest, spec: FormSpec, data: Any
+    request: HttpRequest, declaration: ModuleDeclaration, data: Any
 ) -> tuple[dict[str, list[str]], list[UploadedFile]]:
     """Photos posted with the form itself (the form works without JavaScript): store each as a
     waiting upload and add it to its item's photo ids. Returns rejections by prefix and the rows
@@ -122,9 +82,9 @@ def _store_posted_photos(
     """
     errors: dict[str, list[str]] = {}
     stored: list[UploadedFile] = []
-    for prefix in _photo_prefixes(spec, data):
+    for prefix in _photo_prefixes(declaration, data):
         files = request.FILES.getlist(_field_name(prefix, "photos"))
-        ids_field = _field_name(prefix, "photo_ids")
+        ids_field = _field_name(prefix, PHOTO_IDS)
         for upload in files:
             if (upload.size or 0) > settings.INJAAZ_UPLOAD_MAX_BYTES:
                 limit = settings.INJAAZ_UPLOAD_MAX_BYTES // (1024 * 1024)
@@ -147,7 +107,7 @@ def _store_posted_photos(
 def _attach_photo_rows(user: Any, forms_with_photos: list[Any]) -> None:
     """Give each form ``photo_rows`` (its waiting photos) for thumbnails when re-rendered."""
     for form in forms_with_photos:
-        raw = form.data.get(form.add_prefix("photo_ids"), "") if form.is_bound else ""
+        raw = form.data.get(form.add_prefix(PHOTO_IDS), "") if form.is_bound else ""
         ids = [int(part) for part in str(raw).split(",") if part.strip().isdigit()]
         found = photos_waiting(user=user, ids=ids)
         form.photo_rows = [found[pk] for pk in ids if pk in found]
@@ -162,131 +122,113 @@ def replay_target(user: Any, client_key: Any) -> Submission | None:
     return existing if existing is not None and existing.user_id == getattr(user, "pk", None) else None
 
 
-def _build_forms(spec: FormSpec, request: HttpRequest, data: Any | None, taxonomy: Any) -> tuple[Any, Any]:
-    form_class = {Module.HVAC_MEP: HvacForm, Module.CIVIL: CivilForm, Module.CLEANING: CleaningForm}[
-        Module(spec.module)
-    ]
-    initial = None if data is not None else {"client_key": uuid.uuid4().hex}
-    replay_of = replay_target(request.user, data.get("client_key")) if data is not None else None
-    form = form_class(data, initial=initial, user=request.user, replay_of=replay_of)
-    formset = None
-    if spec.formset_class is not None:
-        form_kwargs: dict[str, Any] = {"user": request.user, "replay_of": replay_of}
-        if spec.module == Module.HVAC_MEP:
-            form_kwargs["taxonomy"] = taxonomy
-        formset = spec.formset_class(data, prefix=spec.formset_prefix, form_kwargs=form_kwargs)
-    return form, formset
+@dataclass
+class FormPage:
+    """A module's form page: the declaration, its bound forms and the reference data they offer."""
+
+    declaration: ModuleDeclaration
+    form: InspectionForm
+    formset: Any
+    references: References
+
+    @classmethod
+    def build(cls, request: HttpRequest, declaration: ModuleDeclaration, data: Any | None) -> FormPage:
+        references = References.load(declaration)
+        initial = None if data is not None else {"client_key": uuid.uuid4().hex}
+        replay_of = replay_target(request.user, data.get("client_key")) if data is not None else None
+        form, formset = module_forms(
+            declaration, data, user=request.user, replay_of=replay_of, initial=initial, references=references
+        )
+        return cls(declaration, form, formset, references)
+
+    def is_valid(self) -> bool:
+        valid = self.form.is_valid()
+        return (self.formset.is_valid() if self.formset is not None else True) and valid
+
+    def render(self, request: HttpRequest, *, status: int = 200, problem: str = "") -> HttpResponse:
+        forms_with_photos = [self.form] if self.declaration.photos is not None else []
+        items = self.declaration.items
+        if self.formset is not None and items is not None and items.photos is not None:
+            forms_with_photos += list(self.formset.forms)
+        _attach_photo_rows(request.user, forms_with_photos)
+        context = {
+            "declaration": self.declaration,
+            "form": self.form,
+            "formset": self.formset,
+            "tabbed": any(title for title, _ in self.declaration.tabs),
+            "taxonomy": self.references.taxonomy,
+            "problem": problem,
+            "photo_limit": photos_per_item(),
+            "upload_url": reverse("module_upload_photo", kwargs={"url_prefix": self.declaration.url_prefix}),
+        }
+        template = self.declaration.template or "submissions/inspector/inspection_form.html"
+        return render(request, template, context, status=status)
 
 
-def _draft(spec: FormSpec, form: Any, formset: Any, request: HttpRequest) -> Draft:
-    url = base_url(request)
-    if spec.module == Module.HVAC_MEP:
-        return hvac_draft(form, formset, base_url=url)
-    if spec.module == Module.CIVIL:
-        return civil_draft(form, formset, base_url=url)
-    return cleaning_draft(form, base_url=url)
-
-
-def _render_form(
-    request: HttpRequest,
-    spec: FormSpec,
-    form: Any,
-    formset: Any,
-    taxonomy: Any,
-    *,
-    status: int = 200,
-    problem: str = "",
-) -> HttpResponse:
-    forms_with_photos = list(formset.forms) if formset is not None else [form]
-    _attach_photo_rows(request.user, forms_with_photos)
-    context = {
-        "spec": spec,
-        "form": form,
-        "formset": formset,
-        "taxonomy": taxonomy,
-        "problem": problem,
-        "photo_limit": photos_per_item(),
-        "upload_url": reverse(spec.upload_url_name),
-    }
-    return render(request, spec.template, context, status=status)
+def _declared(module: str | None, url_prefix: str | None) -> ModuleDeclaration:
+    try:
+        return declaration(module) if module else by_url_prefix(url_prefix or "")
+    except UnknownModuleError as error:
+        raise Http404("No such form.") from error
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inspection_form(request: HttpRequest, module: str) -> HttpResponse:
-    spec = SPECS[Module(module)]
-    taxonomy = hvac_taxonomy() if spec.module == Module.HVAC_MEP else None
+def inspection_form(request: HttpRequest, module: str | None = None, url_prefix: str | None = None) -> HttpResponse:
+    declared = _declared(module, url_prefix)
     if request.method != "POST":
-        form, formset = _build_forms(spec, request, None, taxonomy)
-        return _render_form(request, spec, form, formset, taxonomy)
+        return FormPage.build(request, declared, None).render(request)
 
     data = request.POST.copy()
     try:
-        upload_errors, stored_now = _store_posted_photos(request, spec, data)
+        upload_errors, stored_now = _store_posted_photos(request, declared, data)
     except StorageFailedError:
-        form, formset = _build_forms(spec, request, request.POST, taxonomy)
-        form.is_valid()
-        return _render_form(
+        page = FormPage.build(request, declared, request.POST)
+        page.is_valid()
+        return page.render(
             request,
-            spec,
-            form,
-            formset,
-            taxonomy,
             status=503,
             problem="The photo storage is not answering, so nothing was saved. Check your connection "
             "and press Submit again; everything you typed is still here.",
         )
-    form, formset = _build_forms(spec, request, data, taxonomy)
-    valid = form.is_valid()
-    valid = (formset.is_valid() if formset is not None else True) and valid
+    page = FormPage.build(request, declared, data)
+    valid = page.is_valid()
     if upload_errors:
         valid = False
-        targets = {item.prefix: item for item in (formset.forms if formset is not None else [])}
+        targets = {item.prefix: item for item in (page.formset.forms if page.formset is not None else [])}
         for prefix, messages in upload_errors.items():
-            target = targets.get(prefix, form)
+            target = targets.get(prefix, page.form)
             for message in messages:
                 target.add_error(None, f"Photo not added: {message}")
     if not valid:
-        return _render_form(
-            request,
-            spec,
-            form,
-            formset,
-            taxonomy,
-            status=400,
-            problem="Some answers need your attention; they are marked below.",
-        )
+        return page.render(request, status=400, problem="Some answers need your attention; they are marked below.")
     try:
         outcome = inspection_submit(
             actor=request.user,
-            draft=_draft(spec, form, formset, request),
-            client_key=form.cleaned_data["client_key"],
+            draft=draft_from_forms(page.form, page.formset, base_url=base_url(request)),
+            client_key=page.form.cleaned_data["client_key"],
             submitted_by_ip=client_ip(request),
         )
     except SubmissionConflictError as conflict:
         photos_discard(stored_now)
-        return render(
-            request, "submissions/inspector/conflict.html", {"spec": spec, "existing": conflict.existing}, status=409
-        )
+        context = {"declaration": declared, "form_url": form_url(declared), "existing": conflict.existing}
+        return render(request, "submissions/inspector/conflict.html", context, status=409)
     except StorageFailedError:
-        return _render_form(
+        return page.render(
             request,
-            spec,
-            form,
-            formset,
-            taxonomy,
             status=503,
             problem="Saving the signatures to storage failed, so nothing was saved. Press Submit again; "
             "everything you typed, your photos and signatures are still here.",
         )
     except SubmissionFilesUnavailableError as error:
-        return _render_form(request, spec, form, formset, taxonomy, status=409, problem=str(error))
+        return page.render(request, status=409, problem=str(error))
     if not outcome.created:
         photos_discard(stored_now)  # a replay: the photos re-sent with it are duplicates
     stored = submission_get(outcome.submission.submission_id)
     if stored is None or not can_view_submission(request.user, stored):
         # json phase: the old files record no owner, so only staff can open the record.
-        return render(request, "submissions/inspector/submitted.html", {"spec": spec, "submission": outcome.submission})
+        context = {"declaration": declared, "form_url": form_url(declared), "submission": outcome.submission}
+        return render(request, "submissions/inspector/submitted.html", context)
     return HttpResponseRedirect(reverse("submission_detail", args=[outcome.submission.submission_id]), status=303)
 
 
@@ -331,7 +273,7 @@ def my_submissions(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:100]
     module = request.GET.get("module") or ""
     rows = submission_list(user=request.user)
-    if module in Module.values:
+    if is_declared(module):
         rows = rows.filter(module=module)
     if query:
         rows = rows.filter(Q(submission_id=query.lower()) | Q(site_name__icontains=query))
@@ -357,7 +299,7 @@ def my_submissions(request: HttpRequest) -> HttpResponse:
         "has_next": len(window) > PAGE_SIZE,
         "query": query,
         "module": module,
-        "modules": Module.choices,
+        "modules": module_choices(),
     }
     return render(request, "submissions/inspector/submission_list.html", context)
 

@@ -24,9 +24,11 @@ from submissions.legacy.records import (
     PhotoRef,
     SignatureRef,
 )
+from submissions.modules.registry import declaration, is_declared
+from submissions.modules.types import DOCUMENT_MACHINERY_KEYS, ModuleDeclaration
 
-MODULES = ("hvac_mep", "civil", "cleaning")
-
+# The shape each historical document is in, and its module (each module's declaration names
+# the shape Injaaz writes and the older ones it reads: ``DocumentShape.written``/``read``).
 SHAPES = {
     "hvac_submit_with_urls": "hvac_mep",  # POST /hvac-mep/submit-with-urls (the UI's)
     "hvac_submit": "hvac_mep",  # POST /hvac-mep/submit (multipart, legacy)
@@ -44,29 +46,6 @@ def _is_photo_url_key(key: str) -> re.Match[str] | None:
     return _PHOTO_URL_KEY.match(key) if key.startswith("photo_url_") else None
 
 
-_CIVIL_ROW_KEYS = {
-    "work_desc[]": "description",
-    "work_qty[]": "quantity",
-    "material[]": "material",
-    "material_qty[]": "material_qty",
-    "price[]": "price",
-    "labour[]": "labour",
-}
-_CIVIL_ITEM_KEYS = ("item_number", "description", "quantity", "material", "material_qty", "price", "labour")
-_CLEANING_NOT_FIELDS = {
-    "photos",
-    "photo_urls",
-    "tech_signature",
-    "contact_signature",
-    "tech_signature_url",
-    "contact_signature_url",
-    "base_url",
-    "submission_id",
-    "job_id",
-    "created_at",
-    "timestamp",
-    "id",
-}
 _CLEANING_MARKERS = ("client_name", "date_of_visit", "project_name", "site_address", "assessor_name")
 
 
@@ -84,19 +63,6 @@ def text(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     return ""
-
-
-def parse_visit_date(value: Any, warnings: list[str], key: str) -> dt.date | None:
-    raw = text(value)
-    if not raw:
-        return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    warnings.append(f"{key} {raw!r} is not a YYYY-MM-DD date; visit date left empty")
-    return None
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:
@@ -208,7 +174,7 @@ def normalize_submission(
         raise LegacyFormatError(f"id {submission_id!r} is not 'sub_' followed by 12 lowercase hex characters")
     record = NormalizedSubmission(submission_id=submission_id, module=SHAPES[shape], shape=shape)
     if module_hint:
-        if module_hint not in MODULES:
+        if not is_declared(module_hint):
             record.warnings.append(f"job meta.module {module_hint!r} is unknown; module taken from the shape")
         else:
             if module_hint != record.module:
@@ -238,113 +204,122 @@ def _dedupe(photos: Iterable[PhotoRef]) -> list[PhotoRef]:
     return unique
 
 
+def _columns(declared: ModuleDeclaration, header: dict[str, Any], record: NormalizedSubmission, where: str) -> None:
+    """``site_name``/``visit_date`` by the module's one rule (``ModuleDeclaration.columns``)."""
+    record.site_name, record.visit_date = declared.columns(header, warnings=record.warnings, where=where)
+
+
+def _signatures(declared: ModuleDeclaration, header: dict[str, Any], record: NormalizedSubmission, where: str) -> None:
+    for signature in declared.signatures:
+        for key in signature.keys:
+            _add_signature(record, signature.role, header.get(key), f"{where}{key}")
+
+
 def _hvac(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
-    record.site_name = text(document.get("site_name"))
-    record.visit_date = parse_visit_date(document.get("visit_date"), record.warnings, "visit_date")
+    declared = declaration(SHAPES[record.shape])
+    items = declared.items
+    assert items is not None
+    _columns(declared, document, record, "")
     record.created_at = parse_timestamp(document.get("timestamp") or document.get("created_at"))
     if content:
-        record.fields = {"site_name": record.site_name, "visit_date": text(document.get("visit_date"))}
-    for index, item in enumerate(document.get("items") or []):
+        record.fields = {f.key: text(f.read(document)) for f in declared.fields}
+    for index, item in enumerate(document.get(items.key) or []):
         if not isinstance(item, dict):
-            record.warnings.append(f"items[{index}] is not an object; skipped")
+            record.warnings.append(f"{items.key}[{index}] is not an object; skipped")
             continue
         photos = _photo_urls(item.get("photos"))
         if content:
             record.items.append(
                 NormalizedItem(
-                    fields={key: text(item.get(key)) for key in ("asset", "system", "description")},
-                    photos=[url for url, _ in photos],
+                    fields={f.key: text(item.get(f.key)) for f in items.fields}, photos=[url for url, _ in photos]
                 )
             )
-        record.photos.extend(PhotoRef(url, index, f"items[{index}].photos{suffix}") for url, suffix in photos)
-    _add_signature(record, "technician", document.get("tech_signature"), "tech_signature")
-    for key in ("opMan_signature", "opman_signature"):
-        _add_signature(record, "manager", document.get(key), key)
+        record.photos.extend(PhotoRef(url, index, f"{items.key}[{index}].photos{suffix}") for url, suffix in photos)
+    _signatures(declared, document, record, "")
 
 
 def _civil_submit(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
+    declared = declaration(SHAPES[record.shape])
+    items = declared.items
+    assert items is not None
     fields = document.get("fields") or {}
-    record.site_name = text(fields.get("project_name"))
-    date_key = "date" if text(fields.get("date")) else "visit_date"
-    record.visit_date = parse_visit_date(fields.get(date_key), record.warnings, f"fields.{date_key}")
+    _columns(declared, fields, record, "fields.")
     record.created_at = parse_timestamp(document.get("created_at") or document.get("timestamp"))
     if content:
+        # The old form's names of values the declaration keeps under another key (date, location_name).
+        aliases = {key for f in declared.fields for key in f.keys if key != f.key}
+        signature_keys = {key for s in declared.signatures for key in s.keys}
         header = {
             key: text(value)
             for key, value in fields.items()
-            if key not in _CIVIL_ROW_KEYS
+            if key not in items.legacy_arrays.values()
             and not _is_photo_url_key(key)
-            and key not in ("tech_signature", "op_signature", "date", "location_name")
+            and key not in signature_keys
+            and key not in aliases
         }
-        location = text(fields.get("location")) or text(fields.get("location_name"))
-        header.update(visit_date=text(fields.get(date_key)), location=location)
+        header.update({f.key: text(f.read(fields)) for f in declared.fields if f.read_keys})
         record.fields = header
-        row = {name: text(fields.get(key)) for key, name in _CIVIL_ROW_KEYS.items() if key in fields}
+        row = {key: text(fields.get(name)) for key, name in items.legacy_arrays.items() if name in fields}
         if any(row.values()):
             # dict(request.form) kept only the first work row (FORMAT.md §1.2): that row survives.
-            record.items.append(NormalizedItem(fields={"item_number": "1", **row}))
+            record.items.append(NormalizedItem(fields={items.number_key: "1", **row}))
     for url, suffix in _photo_urls(document.get("files")):
         record.photos.append(PhotoRef(url, None, f"files{suffix}"))
     for _, url, key in _numbered_photo_urls(fields):
         record.photos.append(PhotoRef(url, None, f"fields.{key}"))
-    _add_signature(record, "inspector", fields.get("tech_signature"), "fields.tech_signature")
-    _add_signature(record, "manager", fields.get("op_signature"), "fields.op_signature")
+    _signatures(declared, fields, record, "fields.")
 
 
 def _civil_json(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
-    record.site_name = text(document.get("project_name"))
-    record.visit_date = parse_visit_date(document.get("visit_date"), record.warnings, "visit_date")
+    declared = declaration(SHAPES[record.shape])
+    items = declared.items
+    assert items is not None
+    _columns(declared, document, record, "")
     record.created_at = parse_timestamp(document.get("created_at") or document.get("timestamp"))
     if content:
-        skip = {
-            "id",
-            "submission_id",
-            "work_items",
-            "inspector_signature",
-            "manager_signature",
-            "base_url",
-            "created_at",
-        }
+        skip = {*DOCUMENT_MACHINERY_KEYS, items.key, *(s.key for s in declared.signatures)}
         record.fields = {
             key: text(value)
             for key, value in document.items()
             if key not in skip and not isinstance(value, dict | list)
         }
-    for index, item in enumerate(document.get("work_items") or []):
+    item_keys = (items.number_key, *(f.key for f in items.fields))
+    for index, item in enumerate(document.get(items.key) or []):
         if not isinstance(item, dict):
-            record.warnings.append(f"work_items[{index}] is not an object; skipped")
+            record.warnings.append(f"{items.key}[{index}] is not an object; skipped")
             continue
         photos = _photo_urls(item.get("photos"))
         if content:
-            fields = {key: text(item.get(key)) for key in _CIVIL_ITEM_KEYS if key in item}
-            fields.setdefault("item_number", str(index + 1))
+            fields = {key: text(item.get(key)) for key in item_keys if key in item}
+            fields.setdefault(items.number_key, str(index + 1))
             record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
-        record.photos.extend(PhotoRef(url, index, f"work_items[{index}].photos{suffix}") for url, suffix in photos)
-    _add_signature(record, "inspector", document.get("inspector_signature"), "inspector_signature")
-    _add_signature(record, "manager", document.get("manager_signature"), "manager_signature")
+        record.photos.extend(PhotoRef(url, index, f"{items.key}[{index}].photos{suffix}") for url, suffix in photos)
+    _signatures(declared, document, record, "")
 
 
 def _cleaning(body: dict[str, Any], record: NormalizedSubmission, prefix: str, content: bool) -> None:
-    record.site_name = text(body.get("project_name")) or text(body.get("client_name"))
-    record.visit_date = parse_visit_date(body.get("date_of_visit"), record.warnings, f"{prefix}date_of_visit")
+    declared = declaration(SHAPES[record.shape])
+    photos = declared.photos
+    assert photos is not None
+    _columns(declared, body, record, prefix)
     if content:
+        not_fields = {
+            *DOCUMENT_MACHINERY_KEYS,
+            photos.key,
+            *photos.read_keys,
+            *(key for s in declared.signatures for key in s.keys),
+        }
         record.fields = {
             key: text(value)
             for key, value in body.items()
-            if key not in _CLEANING_NOT_FIELDS and not _is_photo_url_key(key) and not isinstance(value, dict | list)
+            if key not in not_fields and not _is_photo_url_key(key) and not isinstance(value, dict | list)
         }
-    for url, suffix in _photo_urls(body.get("photos")):
-        record.photos.append(PhotoRef(url, None, f"{prefix}photos{suffix}"))
-    for url, suffix in _photo_urls(body.get("photo_urls")):
-        record.photos.append(PhotoRef(url, None, f"{prefix}photo_urls{suffix}"))
+    for key in photos.read_keys:
+        for url, suffix in _photo_urls(body.get(key)):
+            record.photos.append(PhotoRef(url, None, f"{prefix}{key}{suffix}"))
     for _, url, key in _numbered_photo_urls(body):
         record.photos.append(PhotoRef(url, None, f"{prefix}{key}"))
-    for role, keys in (
-        ("technician", ("tech_signature_url", "tech_signature")),
-        ("client", ("contact_signature_url", "contact_signature")),
-    ):
-        for key in keys:
-            _add_signature(record, role, body.get(key), f"{prefix}{key}")
+    _signatures(declared, body, record, prefix)
 
 
 def _cleaning_wrapped(document: dict[str, Any], record: NormalizedSubmission, content: bool) -> None:
@@ -428,7 +403,7 @@ def normalize_job(document: dict[str, Any], *, stem: str | None = None) -> Norma
     return NormalizedJob(
         job_id=job_id,
         submission_id=submission_id if isinstance(submission_id, str) and submission_id else None,
-        module=module if module in MODULES else None,
+        module=module if isinstance(module, str) and is_declared(module) else None,
         status=status,
         progress=progress,
         excel_url=excel,

@@ -8,6 +8,7 @@ from submissions.modules.types import (
     Field,
     FieldType,
     Items,
+    JobResults,
     ModuleDeclaration,
     Photos,
     Report,
@@ -100,8 +101,12 @@ DECLARATION = ModuleDeclaration(
     visit_date_key="visit_date",
     report=Report(title="Civil Works Report", subtitle="Site visit", sheet_title="Civil Works Report"),
     document=DocumentShape(
-        id_key="id", time_key="created_at", written="civil_json", read=("civil_submit",), wrapper_keys=("fields",)
+        id_key="id",
+        time_key="created_at",
+        written="civil_json",
+        read=("civil_submit",),
+        wrapper_keys=("fields",),
+        job_results=JobResults.FILES,
     ),
     submit_label="Submit report",
-    template="submissions/inspector/civil_form.html",
 )

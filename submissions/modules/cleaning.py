@@ -7,6 +7,7 @@ from submissions.modules.types import (
     DocumentShape,
     Field,
     FieldType,
+    JobResults,
     ModuleDeclaration,
     Photos,
     Report,
@@ -92,7 +93,12 @@ DECLARATION = ModuleDeclaration(
                 _check("scope_exterior", "Exterior"),
                 _check("scope_special_care", "Special care areas", "Special care"),
                 Field(
-                    "deep_clean_required", "Deep clean required", FieldType.CHOICE, choices=("No", "Yes"), default="No"
+                    "deep_clean_required",
+                    "Deep clean required",
+                    FieldType.CHOICE,
+                    required=True,
+                    choices=("No", "Yes"),
+                    default="No",
                 ),
                 Field("deep_clean_areas", "Deep clean areas", max_length=1000),
                 _check("waste_general", "General waste", default="True"),
@@ -114,6 +120,7 @@ DECLARATION = ModuleDeclaration(
                     "facility_equipment_condition",
                     "Equipment condition",
                     FieldType.CHOICE,
+                    required=True,
                     choices=("Excellent", "Good", "Fair", "Poor"),
                     default="Good",
                 ),
@@ -141,6 +148,7 @@ DECLARATION = ModuleDeclaration(
         read_keys=("photos", "photo_urls"),
         numbered_keys=True,
         indexed=True,
+        tab=EVIDENCE,
     ),
     signatures=(
         Signature(
@@ -174,7 +182,8 @@ DECLARATION = ModuleDeclaration(
         read=("cleaning_wrapped",),
         job_key="job_id",
         wrapper_keys=("data",),
+        job_results=JobResults.KEYS,
+        unknown_job="Job not found",
     ),
     submit_label="Submit assessment",
-    template="submissions/inspector/cleaning_form.html",
 )

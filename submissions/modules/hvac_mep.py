@@ -76,5 +76,4 @@ DECLARATION = ModuleDeclaration(
         id_key="submission_id", time_key="timestamp", written="hvac_submit_with_urls", read=("hvac_submit",)
     ),
     submit_label="Submit inspection",
-    template="submissions/inspector/hvac_form.html",
 )

@@ -93,6 +93,7 @@ class Photos:
     ``key``: the document's list of photo references. ``read_keys``: the keys the old clients
     sent them under (a list each; ``photo_url_<n>`` keys are read too when ``numbered_keys``).
     ``indexed``: each reference carries its position as ``"index"`` (the cleaning shape).
+    ``tab``: for a form's own photos on a tabbed form, the tab they sit on.
     """
 
     key: str = "photos"
@@ -103,6 +104,7 @@ class Photos:
     read_keys: tuple[str, ...] = ("photo_urls", "photos")
     numbered_keys: bool = False
     indexed: bool = False
+    tab: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,14 @@ class Report:
     sheet_title: str
 
 
+class JobResults(enum.StrEnum):
+    """How the old app's job file for the module wrote its ``results`` once done (FORMAT.md §2)."""
+
+    URLS = "urls"  # {"excel_url", "pdf_url"} (HVAC's, and what Injaaz's job files hold)
+    FILES = "files"  # [{"filename", "url"}, ...] (Civil's)
+    KEYS = "keys"  # {"excel", "pdf"} (Cleaning's)
+
+
 @dataclass(frozen=True)
 class DocumentShape:
     """How Injaaz writes the module's ``form_data`` (one shape per module) and what else it reads.
@@ -176,6 +186,8 @@ class DocumentShape:
     ``job_key``: a key holding the report job's id (the old ``/cleaning/submit`` shape), else "".
     ``wrapper_keys``: keys of older shapes that wrap the fields in an object (``data``, ``fields``).
     ``written``/``read``: the historical shape names (``submissions.legacy.normalize.SHAPES``).
+    ``job_results``/``unknown_job``: the old status route's results shape and its answer for an
+    unknown job.
     """
 
     id_key: str
@@ -184,7 +196,13 @@ class DocumentShape:
     read: tuple[str, ...] = ()
     job_key: str = ""
     wrapper_keys: tuple[str, ...] = ()
+    job_results: JobResults = JobResults.URLS
+    unknown_job: str = "unknown job"
 
+
+# Keys a document carries for the machinery (ids, times, the report job, the server's URL), not
+# for the reader: never shown as fields.
+DOCUMENT_MACHINERY_KEYS = frozenset({"base_url", "timestamp", "created_at", "submission_id", "id", "job_id"})
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -279,6 +297,19 @@ class ModuleDeclaration:
                     f"{where}{self._date_source(fields)} {raw!r} is not a YYYY-MM-DD date; visit date left empty"
                 )
         return site_name, visit_date
+
+    def header(self, document: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The mapping holding a document's header fields: the document, or the object an older
+        shape wrapped them in (``DocumentShape.wrapper_keys``: cleaning's ``data``, civil's ``fields``)."""
+        for key in self.document.wrapper_keys:
+            wrapped = document.get(key)
+            if isinstance(wrapped, Mapping):
+                return wrapped
+        return document
+
+    def document_columns(self, document: Mapping[str, Any]) -> tuple[str, dt.date | None]:
+        """``columns`` of a whole document, in any shape the module was written in."""
+        return self.columns(self.header(document))
 
     def _read(self, fields: Mapping[str, Any], key: str) -> Any:
         try:
