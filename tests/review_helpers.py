@@ -66,7 +66,7 @@ def hvac_document(site: str = "Tower A", description: str = "Fan 1") -> dict[str
 
 
 def file_report(author: Any, *, module: str = "hvac_mep", site: str = "Tower A") -> Submission:
-    return submission_create(actor=author, module=module, form_data=hvac_document(site), site_name=site)
+    return submission_create(actor=author, module=module, form_data=hvac_document(site))
 
 
 def stage_position(review: Any) -> int | None:
