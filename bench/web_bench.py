@@ -26,6 +26,8 @@ issue's targets are stated in.
 from __future__ import annotations
 
 import argparse
+import base64
+import io
 import json
 import os
 import shutil
@@ -61,9 +63,22 @@ LEGACY = Path(tempfile.mkdtemp(prefix="injaaz-web-bench-generated-"))
 os.environ["MEDIA_ROOT"] = str(MEDIA)
 os.environ["INJAAZ_LEGACY_DIR"] = str(LEGACY)
 
+
+def _signature() -> str:
+    """A small drawn signature (the technician's is required on every submit)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (200, 60), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(10, 40), (60, 15), (110, 45), (190, 20)], fill=(0, 0, 0, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 SUBMIT_BODY: dict[str, Any] = {
     "site_name": "Bench Tower",
     "visit_date": "2026-01-15",
+    "tech_signature": _signature(),
     "items": [
         {"asset": "HVAC", "system": "Chiller Evaporator", "description": "Inspect the evaporator", "photo_urls": []},
         {"asset": "HVAC", "system": "Chiller Condenser", "description": "Clean the strainers", "photo_urls": []},
@@ -162,7 +177,6 @@ def prepare() -> tuple[str, int, str]:
             **SUBMIT_BODY,
             "items": [{**item, "photo_urls": None, "photos": []} for item in SUBMIT_BODY["items"]],
         },
-        site_name="Bench Tower",
     )
     job = Job.objects.get(submission=submission)
     client = Client()

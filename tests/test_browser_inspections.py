@@ -212,17 +212,63 @@ def test_cleaning_in_the_browser(page: Any) -> None:
     page.click("form[data-inspection-form] button[type=submit]")
     page.locator("[data-error-for='room_count']").wait_for()
     assert page.locator("[data-error-for='room_count']").inner_text() == "Enter a number."
+    # The technician's signature is required (issue 13); the first error has the focus.
+    assert "Technician signature is required" in page.locator("[data-error-for='tech_signature']").inner_text()
+    assert page.evaluate("document.activeElement.name") == "room_count"
     # Everything else survived the round trip: fields, the uploaded photo, the signature.
     assert page.input_value("input[name=client_name]") == "Emaar"
     assert page.locator("[data-photos] .thumbs li").count() == 1
     assert page.input_value("input[name=contact_signature]").startswith("data:image/png;base64,")
     page.fill("input[name=room_count]", "12")
+    draw_signature(page, "tech_signature")
     submission = submit_and_land(page, "cleaning")
     document = submission.form_data
     assert (document["room_count"], document["scope_offices"], document["deep_clean_required"]) == ("12", "True", "Yes")
     assert len(document["photos"]) == 1 and document["contact_signature"]["name"].startswith("signatures/")
-    assert document["tech_signature"] == ""
+    assert document["tech_signature"]["name"].startswith("signatures/")
     follow_job_and_download_pdf(page, submission)
+
+
+IN_VIEW = """element => {
+    const box = element.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_submit_focuses_the_first_error_and_keeps_values_photos_and_signatures(page: Any) -> None:
+    """An empty HVAC item and no technician's signature are refused (issue 13): the page shows
+    each error next to its field, focuses the first one (scrolled into view) and keeps the rest."""
+    hvac_taxonomy_seed()
+    log_in(page)
+    page.goto(page.base_url + "/hvac-mep/form")
+    page.fill("input[name=site_name]", "Tower A")
+    page.fill("input[name=visit_date]", "2025-12-20")
+    page.select_option("select[name='items-0-asset']", "Lights")
+    page.select_option("select[name='items-0-system']", "Lamps")  # no description chosen
+    add_photo(page, "items-0-photos", "lamp.jpg")
+    draw_signature(page, "opman_signature")  # the manager signs; the technician forgets
+    page.click("form[data-inspection-form] button[type=submit]")
+    page.locator("[data-error-for='items-0-description']").wait_for()
+    assert page.locator("[data-error-for='items-0-description']").inner_text() == "This field is required."
+    assert "Technician signature is required" in page.locator("[data-error-for='tech_signature']").inner_text()
+    focused = page.locator(":focus")
+    assert focused.get_attribute("name") == "items-0-description"
+    assert focused.evaluate(IN_VIEW), "the first error is not scrolled into view"
+    # Every typed value, the photo and the drawn signature are still there.
+    assert page.input_value("input[name=site_name]") == "Tower A"
+    assert page.input_value("select[name='items-0-system']") == "Lamps"
+    assert page.locator("[data-photos] .thumbs li").count() == 1
+    assert image_loaded(page.locator("[data-photos] .thumbs img").first)
+    assert page.input_value("input[name=opman_signature]").startswith("data:image/png;base64,")
+    assert Submission.objects.count() == 0
+    page.select_option("select[name='items-0-description']", "Lamps")
+    draw_signature(page, "tech_signature")
+    submission = submit_and_land(page, "hvac_mep")
+    document = submission.form_data
+    assert [(i["description"], len(i["photos"])) for i in document["items"]] == [("Lamps", 1)]
+    assert document["opMan_signature"]["name"].startswith("signatures/")
+    assert document["tech_signature"]["name"].startswith("signatures/")
 
 
 @pytest.mark.django_db(transaction=True)

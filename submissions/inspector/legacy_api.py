@@ -40,7 +40,8 @@ from submissions.inspector.submit import (
     draft_from_forms,
     inspection_submit,
 )
-from submissions.inspector.views import base_url, replay_target
+from submissions.inspector.views import RETRY_AFTER_SECONDS, base_url, replay_target
+from submissions.legacy.store import LegacyWriteError
 from submissions.models import Module, Submission, UploadedFile
 from submissions.modules.registry import UnknownModuleError, by_url_prefix, declaration, declaration_or_none
 from submissions.modules.types import FieldType, JobResults, ModuleDeclaration, Signature
@@ -54,11 +55,14 @@ logger = logging.getLogger(__name__)
 class LegacyError(Exception):
     """Answer ``status`` with the route's error document."""
 
-    def __init__(self, message: str, *, status: int = 400, errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int = 400, errors: dict[str, Any] | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.errors = errors or {}
+        self.retry_after = retry_after
 
 
 def json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -250,7 +254,16 @@ def _submit(request: HttpRequest, draft: Any, client_key: str, collector: PhotoC
     except SubmissionConflictError as error:
         raise LegacyError(str(error), status=409) from error
     except StorageFailedError as error:
-        raise LegacyError(f"{error} Send the same request again.", status=503) from error
+        raise LegacyError(
+            f"{error} Send the same request again.", status=503, retry_after=RETRY_AFTER_SECONDS
+        ) from error
+    except LegacyWriteError as error:
+        # dual phase: the old app's files could not be written (logged with the cause), so nothing was.
+        raise LegacyError(
+            "Saving failed, so nothing was saved. Send the same request again in a minute.",
+            status=503,
+            retry_after=RETRY_AFTER_SECONDS,
+        ) from error
     except SubmissionFilesUnavailableError as error:
         raise LegacyError(str(error), status=409) from error
     if not outcome.created:
@@ -284,7 +297,10 @@ def legacy_route(error_style: str) -> Callable[[Callable[..., HttpResponse]], Ca
                     document = {"status": "error", **document}
                 if error.errors:
                     document["errors"] = error.errors
-                return JsonResponse(document, status=error.status)
+                response = JsonResponse(document, status=error.status)
+                if error.retry_after is not None:
+                    response["Retry-After"] = str(error.retry_after)
+                return response
 
         return wrapper
 

@@ -30,6 +30,7 @@ from submissions.ids import CLIENT_KEY_RE
 from submissions.inspector.display import document_display
 from submissions.inspector.forms import PHOTO_IDS, InspectionForm, References, module_forms, photos_per_item
 from submissions.inspector.submit import SubmissionConflictError, draft_from_forms, inspection_submit
+from submissions.legacy.store import LegacyWriteError
 from submissions.models import Submission, UploadedFile
 from submissions.modules.registry import UnknownModuleError, by_url_prefix, declaration, is_declared, module_choices
 from submissions.modules.types import ModuleDeclaration
@@ -45,6 +46,8 @@ from submissions.services import SubmissionFilesUnavailableError
 from submissions.uploads import StorageFailedError, UploadRejectedError, file_storage, photo_upload, photos_discard
 
 PAGE_SIZE = 20
+# How long a client waits before retrying a submit the storage refused (503).
+RETRY_AFTER_SECONDS = 30
 MAX_PAGE = 1_000_000  # 20 million rows deep: further is no list anyone pages through
 
 
@@ -222,6 +225,16 @@ def inspection_form(request: HttpRequest, module: str | None = None, url_prefix:
         )
     except SubmissionFilesUnavailableError as error:
         return page.render(request, status=409, problem=str(error))
+    except LegacyWriteError:
+        # dual phase: the old app's files could not be written (logged with the cause), so nothing was.
+        response = page.render(
+            request,
+            status=503,
+            problem="Saving failed, so nothing was saved. Press Submit again in a minute; everything you "
+            "typed, your photos and signatures are still here.",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if not outcome.created:
         photos_discard(stored_now)  # a replay: the photos re-sent with it are duplicates
     stored = submission_get(outcome.submission.submission_id)

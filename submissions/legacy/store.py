@@ -37,13 +37,24 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from submissions.legacy.files import TEMP_SUFFIX, LegacyTree, atomic_write_bytes, dump_document, read_json_file
 from submissions.legacy.normalize import normalize_job, normalize_submission
 from submissions.legacy.records import LegacyFormatError, NormalizedJob, NormalizedSubmission
+from submissions.modules.registry import declaration_or_none
 
 logger = logging.getLogger(__name__)
 
-# The key each module's document keeps its id under (the shapes of docs/LEGACY_STORE.md).
-ID_KEYS = {"hvac_mep": "submission_id", "civil": "id", "cleaning": "submission_id"}
 SUBMISSION_INDENT = 2
 STAGED_SUFFIX = ".staged"
+
+
+class LegacyWriteError(OSError):
+    """A legacy file could not be written (folder unwritable or immutable, disk full, I/O error).
+
+    Raised inside the business action's transaction, so nothing is written anywhere; callers
+    answer "saving failed, try again" (HTTP 503) and keep what the user sent. ``path``: the file.
+    """
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(error.errno, f"the legacy store could not write {path.name}: {error.strerror or error}")
+        self.path = path
 
 
 class LegacyFileError(LegacyFormatError):
@@ -78,9 +89,10 @@ def is_record_file(path: Path, prefix: str) -> bool:
 
 def document_with_id(*, module: str, document: dict[str, Any], submission_id: str) -> dict[str, Any]:
     """The document with its id under the module's key; refuses a document naming another id."""
-    key = ID_KEYS.get(module)
-    if key is None:
+    declared = declaration_or_none(module)  # its document shape says where the id goes
+    if declared is None:
         raise ValueError(f"unknown module {module!r}")
+    key = declared.document.id_key
     for existing_key in ("id", "submission_id"):
         existing = document.get(existing_key)
         if existing is not None and existing != submission_id:
@@ -272,7 +284,11 @@ def write_on_commit(path: Path, data: bytes, *, using: str = DEFAULT_DB_ALIAS) -
     Call it inside the business action's transaction: a failure to write raises there (and so
     rolls the transaction back). Outside any transaction the file is put in place at once.
     """
-    write = stage_bytes(path, data)
+    try:
+        write = stage_bytes(path, data)
+    except OSError as error:
+        logger.error("legacy store: writing %s failed, so the transaction rolls back: %r", path, error)
+        raise LegacyWriteError(path, error) from error
     units = _units()
     if units:
         units[-1].writes.append(write)
