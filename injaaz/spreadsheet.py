@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets
 # (CSV/formula injection); tab and carriage return are how some of them get smuggled in.
@@ -30,6 +30,9 @@ NUMBER = "number"
 DECIMAL = "decimal"
 DATE = "date"
 
+# Control characters an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE). Stated here so
+# this module does not import openpyxl: the admin imports it, and the tree commands load the admin.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _NUMBER_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -104,4 +107,6 @@ def put(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
 
 def row_cells(sheet: Any, values: list[Any]) -> list[Cell]:
     """Typed cells for ``sheet.append`` in a write-only sheet (``WriteOnlyCell``)."""
+    from openpyxl.cell import WriteOnlyCell  # only when a workbook is written (see ILLEGAL_CHARACTERS_RE)
+
     return [write(WriteOnlyCell(sheet), value) for value in values]

@@ -316,7 +316,9 @@ def test_photos_keep_the_order_they_were_picked_in_whichever_upload_finishes_fir
     assert stored == [row.storage_name for row in in_pick_order]
     shown = [
         src.rsplit("/files/", 1)[1]
-        for src in page.locator(".item .thumbs img").evaluate_all("i => i.map(x => x.getAttribute('src'))")
+        for src in page.locator(".injaaz-document .doc-thumbs img").evaluate_all(
+            "i => i.map(x => x.getAttribute('src'))"
+        )
     ]
     assert shown == stored
 

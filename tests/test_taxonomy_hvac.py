@@ -16,6 +16,7 @@ from django.test import Client
 
 from submissions.inspector.models import HvacAsset, HvacDescription, HvacSystem
 from submissions.inspector.selectors import hvac_taxonomy
+from tests.inspection_helpers import hvac_taxonomy_seed
 from tests.legacy_samples import SAMPLES
 
 SAMPLE = SAMPLES / "hvac_mep_dropdown_data.json"
@@ -143,6 +144,7 @@ def test_staff_edit_the_taxonomy_in_the_admin(client: Client, staff_user: Any) -
 
 
 def test_the_seed_migrations_are_reversible(transactional_db: Any) -> None:
+    hvac_taxonomy_seed()  # a transactional test starts after another one flushed the tables
     HvacDescription.objects.create(system=HvacSystem.objects.get(name="Lamps"), text="LED panel", position=20)
     call_command("migrate", "submissions", "0010", verbosity=0)
     # The reverse removes the shipped descriptions only; what staff added stays.
