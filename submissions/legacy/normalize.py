@@ -24,7 +24,7 @@ from submissions.legacy.records import (
     PhotoRef,
     SignatureRef,
 )
-from submissions.modules.registry import declaration, is_declared
+from submissions.modules.registry import declaration, declaration_or_none, is_declared
 from submissions.modules.types import DOCUMENT_MACHINERY_KEYS, ModuleDeclaration
 
 # The shape each historical document is in, and its module (each module's declaration names
@@ -166,6 +166,10 @@ def normalize_submission(
     photos, signatures and warnings, all the same) for a fraction of the work."""
     if not isinstance(document, dict):
         raise LegacyFormatError("JSON is not an object")
+    declared = declaration_or_none(module_hint)
+    if declared is not None and declared.document.written not in _NORMALISERS:
+        # A module the old app never had: its one document shape is its declaration's.
+        return _declared_submission(declared, document, stem=stem, content=content)
     shape = detect_shape(document)
     submission_id = _document_id(document, shape)
     if stem is not None and submission_id != stem:
@@ -184,6 +188,46 @@ def normalize_submission(
     ip = document.get("submitted_by_ip") or document.get("ip_address")
     if isinstance(ip, str):
         record.submitted_by_ip = ip[:45]
+    record.photos = _dedupe(record.photos)
+    return record
+
+
+def _declared_submission(
+    declared: ModuleDeclaration, document: dict[str, Any], *, stem: str | None, content: bool
+) -> NormalizedSubmission:
+    """A document Injaaz wrote for a module declared without a historical shape, read through
+    its declaration (``submissions.inspector.documents.Draft.document`` wrote it)."""
+    shape = declared.document
+    submission_id = document.get(shape.id_key)
+    if not isinstance(submission_id, str) or not SUBMISSION_ID_RE.match(submission_id):
+        raise LegacyFormatError(f"the document has no submission id under {shape.id_key!r}")
+    if stem is not None and submission_id != stem:
+        raise LegacyFormatError(f"id {submission_id!r} inside does not match the file name {stem!r}")
+    record = NormalizedSubmission(submission_id=submission_id, module=str(declared.module), shape=shape.written)
+    _columns(declared, document, record, "")
+    record.created_at = parse_timestamp(document.get(shape.time_key))
+    if content:
+        record.fields = {f.key: text(f.read(document)) for f in declared.fields}
+    items = declared.items
+    if items is not None:
+        photos_key = items.photos.key if items.photos is not None else "photos"
+        for index, item in enumerate(document.get(items.key) or []):
+            if not isinstance(item, dict):
+                record.warnings.append(f"{items.key}[{index}] is not an object; skipped")
+                continue
+            photos = _photo_urls(item.get(photos_key))
+            if content:
+                fields = {f.key: text(item.get(f.key)) for f in items.fields}
+                if items.number_key:
+                    fields = {items.number_key: text(item.get(items.number_key)) or str(index + 1), **fields}
+                record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
+            record.photos.extend(
+                PhotoRef(url, index, f"{items.key}[{index}].{photos_key}{suffix}") for url, suffix in photos
+            )
+    photos_key = declared.photos.key if declared.photos is not None else "photos"
+    for url, suffix in _photo_urls(document.get(photos_key)):
+        record.photos.append(PhotoRef(url, None, f"{photos_key}{suffix}"))
+    _signatures(declared, document, record, "")
     record.photos = _dedupe(record.photos)
     return record
 
