@@ -110,10 +110,21 @@ def test_cleaning_yes_no_empty_fields_and_labels(staff_client: Client, staff_use
 def test_what_an_old_shape_carried_is_under_other_details(staff_client: Client, staff_user: Any) -> None:
     document = civil_document("sub_0000000d0b01")
     document["site_engineer_note"] = "Check the east wall again"
+    document["work_items"][0]["colour"] = "white"
     submission = _save(document, "civil", staff_user, "sub_0000000d0b01")
     text = _text(_document_html(_admin_page(staff_client, submission)))
     assert "Other details Site engineer note Check the east wall again" in text
+    assert "Colour white" in text  # an item's extra key stays with its item
     assert text.index("Project information") < text.index("Work") < text.index("Other details")
+
+
+def test_an_old_hvac_documents_extra_keys_are_shown_not_dropped(staff_client: Client, staff_user: Any) -> None:
+    document = hvac_document("sub_0000000d0a02", items=1, photos_per_item=0)
+    document["weather"] = "Sandstorm"
+    document["items"][0]["serial_no"] = "AHU-7"
+    submission = _save(document, "hvac_mep", staff_user, "sub_0000000d0a02")
+    text = _text(_document_html(_admin_page(staff_client, submission)))
+    assert "Other details Weather Sandstorm" in text and "Serial no AHU-7" in text
 
 
 def test_the_inspector_page_renders_the_same_partial(client: Client, inspector: Any, staff_user: Any) -> None:

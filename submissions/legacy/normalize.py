@@ -207,7 +207,11 @@ def _declared_submission(
     _columns(declared, document, record, "")
     record.created_at = parse_timestamp(document.get(shape.time_key))
     if content:
-        record.fields = {f.key: text(f.read(document)) for f in declared.fields}
+        known = {*(key for f in declared.fields for key in f.keys)}
+        known |= {key for s in declared.signatures for key in (s.key, s.form_field, *s.keys)}
+        known |= {declared.items.key} if declared.items is not None else set()
+        known |= {declared.photos.key} if declared.photos is not None else set()
+        record.fields = {f.key: text(f.read(document)) for f in declared.fields} | _extras(document, known)
     items = declared.items
     if items is not None:
         photos_key = items.photos.key if items.photos is not None else "photos"
@@ -218,6 +222,7 @@ def _declared_submission(
             photos = _photo_urls(item.get(photos_key))
             if content:
                 fields = {f.key: text(item.get(f.key)) for f in items.fields}
+                fields |= _extras(item, {items.number_key, photos_key, *fields})
                 if items.number_key:
                     fields = {items.number_key: text(item.get(items.number_key)) or str(index + 1), **fields}
                 record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
@@ -230,6 +235,19 @@ def _declared_submission(
     _signatures(declared, document, record, "")
     record.photos = _dedupe(record.photos)
     return record
+
+
+def _extras(mapping: dict[str, Any], known: set[str]) -> dict[str, str]:
+    """The scalar values a document carried beyond ``known`` keys (shown as "Other details")."""
+    return {
+        key: text(value)
+        for key, value in mapping.items()
+        if key not in known
+        and key not in DOCUMENT_MACHINERY_KEYS
+        and not _is_photo_url_key(key)
+        and not isinstance(value, dict | list)
+        and text(value)
+    }
 
 
 def _add_signature(record: NormalizedSubmission, role: str, value: Any, source: str) -> None:
@@ -266,18 +284,18 @@ def _hvac(document: dict[str, Any], record: NormalizedSubmission, content: bool)
     _columns(declared, document, record, "")
     record.created_at = parse_timestamp(document.get("timestamp") or document.get("created_at"))
     if content:
-        record.fields = {f.key: text(f.read(document)) for f in declared.fields}
+        known = {items.key, *(key for f in declared.fields for key in f.keys)}
+        known |= {key for s in declared.signatures for key in (s.key, s.form_field, *s.keys)}
+        record.fields = {f.key: text(f.read(document)) for f in declared.fields} | _extras(document, known)
+    item_keys = {"photos", "photo_urls", *(f.key for f in items.fields)}
     for index, item in enumerate(document.get(items.key) or []):
         if not isinstance(item, dict):
             record.warnings.append(f"{items.key}[{index}] is not an object; skipped")
             continue
         photos = _photo_urls(item.get("photos"))
         if content:
-            record.items.append(
-                NormalizedItem(
-                    fields={f.key: text(item.get(f.key)) for f in items.fields}, photos=[url for url, _ in photos]
-                )
-            )
+            fields = {f.key: text(item.get(f.key)) for f in items.fields} | _extras(item, item_keys)
+            record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
         record.photos.extend(PhotoRef(url, index, f"{items.key}[{index}].photos{suffix}") for url, suffix in photos)
     _signatures(declared, document, record, "")
 
@@ -335,6 +353,7 @@ def _civil_json(document: dict[str, Any], record: NormalizedSubmission, content:
         photos = _photo_urls(item.get("photos"))
         if content:
             fields = {key: text(item.get(key)) for key in item_keys if key in item}
+            fields |= _extras(item, {*item_keys, "photos"})
             fields.setdefault(items.number_key, str(index + 1))
             record.items.append(NormalizedItem(fields=fields, photos=[url for url, _ in photos]))
         record.photos.extend(PhotoRef(url, index, f"{items.key}[{index}].photos{suffix}") for url, suffix in photos)
