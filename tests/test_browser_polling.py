@@ -7,7 +7,6 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,24 +15,22 @@ from django.test import Client
 from jobs.models import Job, JobStatus
 from submissions.services import submission_create
 from tests.jobs_support import hvac_document
+from tests.system_requirements import require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser_context(live_server: Any) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    chromium_path = require_chromium()
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright's loop
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            chromium = playwright.chromium.launch(executable_path=chromium_path, args=FLAGS)
             try:
                 context = chromium.new_context(viewport={"width": 360, "height": 740})
                 yield context
