@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/upload_memory_bench.py [--uploads 10] [--formats j
 For each case it starts the web server as production runs it (gunicorn with
 ``deploy/gunicorn.conf.py`` when the project has one, else the same shape on the command line:
 gthread, one process per core plus one, four threads each) on a free 127.0.0.1 port, against a
-throwaway SQLite database and media folder; logs in over HTTP; warms every process with small
+throwaway SQLite database, media and static folder; logs in over HTTP; warms every process with small
 uploads; then measures the combined resident memory of the master and its workers (``/proc``,
 every 5 ms): the **baseline** (idle, after warm-up) and the **peak** while ``--uploads`` photos
 just under ``INJAAZ_UPLOAD_MAX_PIXELS`` are posted to ``/hvac-mep/upload-photo`` at once.
@@ -140,6 +140,7 @@ def server_env(work: Path, overrides: dict[str, str]) -> dict[str, str]:
             "INJAAZ_HTTPS": "0",
             "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
             "MEDIA_ROOT": str(work / "media"),
+            "STATIC_ROOT": str(work / "static"),
             "INJAAZ_LEGACY_DIR": str(work / "generated"),
             "LOG_LEVEL": "WARNING",
             **overrides,
@@ -152,6 +153,8 @@ def prepare_database(work: Path) -> None:
     env = server_env(work, {})
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+    # Production serves hashed static names from STATIC_ROOT: pages need the manifest.
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     create = (
         "from accounts.models import User; "
         f"User.objects.filter(email={EMAIL!r}).exists() or "
