@@ -214,7 +214,7 @@ def test_a_legacy_report_url_with_an_encoded_slash_answers_everywhere(
     assert body["excel_url"].removeprefix("http://testserver") in page.content.decode()
 
     assert client.get(body["excel_url"]).status_code == 404  # not in the legacy folder
-    assert client.get(body["pdf_url"]).status_code == 404  # outside it, and a NUL byte
+    assert client.get(body["pdf_url"]).status_code in (400, 404)  # outside it, and a NUL byte: never served
     folder = Path(settings.INJAAZ_LEGACY_DIR) / "a"
     folder.mkdir()
     (folder / "b.xlsx").write_bytes(b"PK-nested-workbook")
