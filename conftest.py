@@ -54,11 +54,11 @@ def staff_user(make_user: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_maintenance_cache() -> Iterator[None]:
-    """Each test starts as a new process would: no maintenance state cached from another test
-    (whose transaction was rolled back under it)."""
-    from submissions.maintenance.selectors import maintenance_cache_clear
+def _fresh_process_caches() -> Iterator[None]:
+    """Each test starts as a new process would: nothing cached (``injaaz.process_cache``) from
+    another test, whose transaction was rolled back under it."""
+    from injaaz.process_cache import process_caches_clear
 
-    maintenance_cache_clear()
+    process_caches_clear()
     yield
-    maintenance_cache_clear()
+    process_caches_clear()

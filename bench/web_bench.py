@@ -80,8 +80,8 @@ SUBMIT_BODY: dict[str, Any] = {
     "visit_date": "2026-01-15",
     "tech_signature": _signature(),
     "items": [
-        {"asset": "HVAC", "system": "Chiller Evaporator", "description": "Inspect the evaporator", "photo_urls": []},
-        {"asset": "HVAC", "system": "Chiller Condenser", "description": "Clean the strainers", "photo_urls": []},
+        {"asset": "HVAC", "system": "Chiller Evaporator", "description": "Chiller", "photo_urls": []},
+        {"asset": "HVAC", "system": "Chiller Condenser", "description": "Condenser Pump", "photo_urls": []},
     ],
 }
 

@@ -315,6 +315,11 @@ INJAAZ_SHADOW_COMPARE = env_bool("INJAAZ_SHADOW_COMPARE")
 # Seconds a web process may answer from the maintenance state it last read (0: read it on
 # every request). A switch reaches every process within this time.
 INJAAZ_MAINTENANCE_CACHE_SECONDS = env_int("INJAAZ_MAINTENANCE_CACHE_SECONDS", 3)
+# Seconds a process may use the HVAC taxonomy it last read; an edit shows at once in the process
+# that made it, within this time in the others (0: read it every time).
+INJAAZ_TAXONOMY_CACHE_SECONDS = env_int("INJAAZ_TAXONOMY_CACHE_SECONDS", 60)
+# The same for the review stages a new submission starts at.
+INJAAZ_REVIEW_STAGES_CACHE_SECONDS = env_int("INJAAZ_REVIEW_STAGES_CACHE_SECONDS", 60)
 
 # --- Background tasks (the Tasks API; django_tasks today, django.tasks on Django 6) -----------
 

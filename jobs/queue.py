@@ -48,6 +48,31 @@ def job_enqueue_on_commit(*, job_id: str, attempt: int, delay_seconds: float = 0
     transaction.on_commit(lambda: job_enqueue(job_id=job_id, attempt=attempt, delay_seconds=delay_seconds), robust=True)
 
 
+def job_enqueue_with_transaction(*, job_id: str, attempt: int) -> None:
+    """Queue the job's first attempt as part of the surrounding transaction.
+
+    With the Tasks API's database backend the task row is inserted in the transaction itself:
+    it commits with the submission and its job, or not at all, and a worker can only ever see it
+    once they are committed (one short transaction instead of a second one after COMMIT). Any
+    other backend is told on commit, as before (``job_enqueue_on_commit``).
+    """
+    task = generate_reports_task()
+    if _queues_in_this_database(task.get_backend()):
+        task.enqueue(job_id, attempt)
+    else:
+        job_enqueue_on_commit(job_id=job_id, attempt=attempt)
+
+
+def _queues_in_this_database(backend: Any) -> bool:
+    from django.db import router
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    return (
+        isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == transaction.get_connection().alias
+    )
+
+
 def retry_delay_seconds(attempt: int) -> float:
     """Exponential back-off with jitter before attempt ``attempt + 1``."""
     base = settings.INJAAZ_REPORT_RETRY_BASE_SECONDS

@@ -37,7 +37,13 @@ from django_tasks_db.models import DBTaskResult
 from audit.services import Action, audit_record
 from jobs.errors import TransientStorageError, WorkerStopping, is_transient
 from jobs.models import Job, JobStatus
-from jobs.queue import GENERATE_REPORTS_TASK, job_enqueue, job_enqueue_on_commit, retry_delay_seconds
+from jobs.queue import (
+    GENERATE_REPORTS_TASK,
+    job_enqueue,
+    job_enqueue_on_commit,
+    job_enqueue_with_transaction,
+    retry_delay_seconds,
+)
 from jobs.reports.files import ReportFiles
 from jobs.selectors import job_submission, report_download_path, report_storage_name
 from jobs.store import job_store
@@ -83,17 +89,19 @@ def report_job_id_for(*, module: str, form_data: dict[str, Any]) -> tuple[str, d
 
 
 def job_create(*, submission: Submission, job_id: str | None = None) -> Job:
-    """Create ``submission``'s report job (``started``, progress 0) and queue it on commit.
+    """Create ``submission``'s report job (``started``, progress 0) and queue it with the transaction.
 
-    Call it inside the transaction that writes the submission: the task is only enqueued once
-    that transaction commits, so a worker never looks for a submission that does not exist.
+    Call it inside the transaction that writes the submission: a worker only sees the task once
+    that transaction commits, so it never looks for a submission that does not exist (the
+    database backend's task row is part of the transaction; other backends are told on commit,
+    ``jobs.queue.job_enqueue_with_transaction``).
     """
     now = timezone.now()
     job = Job(submission=submission, status=JobStatus.STARTED, progress=0, attempts=1, queued_at=now, created_at=now)
     if job_id is not None:
         job.job_id = job_id
     job_store().create(job)
-    job_enqueue_on_commit(job_id=job.job_id, attempt=1)
+    job_enqueue_with_transaction(job_id=job.job_id, attempt=1)
     return job
 
 

@@ -69,8 +69,12 @@ class JobStore(Protocol):
 
 class DatabaseJobStore:
     def create(self, job: Job) -> None:
-        job.full_clean(exclude=["submission"] if job.submission_id else None)
-        job.save()
+        # Field checks only: the table's unique and check constraints are the database's to
+        # enforce (checking them here would cost a query each, on every submit).
+        job.full_clean(
+            exclude=["submission"] if job.submission_id else None, validate_unique=False, validate_constraints=False
+        )
+        job.save(force_insert=True)
 
     def update(self, job: Job, **changes: Any) -> None:
         for name, value in changes.items():

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from injaaz.process_cache import ProcessCache
 from jobs.models import Job, JobStatus
 from jobs.selectors import job_download_url
 from review.models import (
@@ -39,10 +40,27 @@ def stages_for_module(module: str) -> list[ReviewStage]:
     return own or [stage for stage in stages if stage.module == ""]
 
 
+def _first_stages() -> dict[str, ReviewStage]:
+    first: dict[str, ReviewStage] = {}
+    for stage in ReviewStage.objects.order_by("module", "position"):
+        first.setdefault(stage.module, stage)
+    return first
+
+
+# Every submit asks where its report starts; stages change rarely (INJAAZ_REVIEW_STAGES_CACHE_SECONDS,
+# cleared in this process when a stage is saved or deleted: review.receivers).
+_first_stages_cached = ProcessCache(load=_first_stages, seconds_setting="INJAAZ_REVIEW_STAGES_CACHE_SECONDS")
+
+
 def stage_first(module: str) -> ReviewStage | None:
-    """Where a new report of ``module`` starts (one query)."""
-    own = ReviewStage.objects.filter(module=module).order_by("position").first()
-    return own or ReviewStage.objects.filter(module="").order_by("position").first()
+    """Where a new report of ``module`` starts: its own list's first stage, else the default list's
+    (from the process's cached stage list; shared, never change it)."""
+    first = _first_stages_cached.get()
+    return first.get(module) or first.get("")
+
+
+def review_stages_cache_clear() -> None:
+    _first_stages_cached.clear()
 
 
 def stage_next(stage: ReviewStage) -> ReviewStage | None:

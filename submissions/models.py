@@ -54,6 +54,10 @@ class Submission(models.Model):
     )
     content_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
 
+    # Not a column: the report job ``submission_create`` made for this instance (``None`` on rows
+    # read from the database), so the submit routes answer with it without reading it back.
+    report_job_id: str | None = None
+
     class Meta:
         db_table = "submissions"
         ordering = ("-created_at", "-id")

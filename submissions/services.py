@@ -36,15 +36,19 @@ def submission_create(
     rule the importer uses too, ``ModuleDeclaration.columns``). A module that is not declared is
     refused (``ValidationError``).
 
-    The report task is queued when the transaction commits (``jobs.services.job_create``), and
+    The report task is queued with the transaction (``jobs.services.job_create``), and
     the submission enters review at its module's first stage (``review.services.review_enter``).
     ``files``: its photos and signatures, already in storage. Saved rows are photos uploaded
     ahead and waiting (no submission yet): they are claimed, and if one is no longer waiting
     ``SubmissionFilesUnavailableError`` rolls everything back. Unsaved rows are written.
     ``client_key`` / ``content_hash``: the idempotency key the client sent and a hash of what it
-    sent. The key is unique: a second create with it fails (``ValidationError``, or
-    ``IntegrityError`` when two race), so callers look it up first with
+    sent. The key is unique: a second create with it fails (``IntegrityError``, from the
+    database's unique index); callers then look it up with
     ``selectors.submission_for_client_key`` and answer a replay or a conflict.
+
+    One short transaction: field checks in Python (the database enforces the constraints), no
+    read-backs, the audit row (and its lock) last. ``report_job_id`` on the returned submission
+    names the job it made, so callers need not look it up.
     """
     declared = declaration_or_none(module)
     site_name, visit_date = declared.document_columns(form_data) if declared is not None else ("", None)
@@ -61,17 +65,22 @@ def submission_create(
     )
     if submission_id is not None:
         submission.submission_id = submission_id
-    submission.full_clean()
+    # Field checks only: the unique keys (submission id, client key), the check constraints and
+    # the user's foreign key are the database's to enforce; a query each here would only race it.
+    submission.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
     submission_save(submission)
     _files_attach(submission, files)
+    job_create(submission=submission, job_id=job_id)
+    review_enter(submission=submission)
+    # Last: the audit row's advisory lock serialises every audited transaction until COMMIT, so
+    # it is taken when nothing else is left to do.
     audit_record(
         actor=actor,
         action=Action.SUBMIT_FORM,
         resource=submission,
         details={"submission_id": submission.submission_id, "module": module},
     )
-    job_create(submission=submission, job_id=job_id)
-    review_enter(submission=submission)
+    submission.report_job_id = job_id
     return submission
 
 
@@ -81,7 +90,7 @@ def _files_attach(submission: Submission, files: Sequence[UploadedFile]) -> None
         # uploader like the photos do; the document's references are what tie them together.
         for row in files:
             if row.pk is None:
-                row.full_clean(exclude=["submission", "uploaded_by"])
+                row.full_clean(exclude=["submission", "uploaded_by"], validate_unique=False, validate_constraints=False)
                 row.save()
         return
     waiting = [row.pk for row in files if row.pk is not None]
@@ -92,7 +101,7 @@ def _files_attach(submission: Submission, files: Sequence[UploadedFile]) -> None
     for row in files:
         if row.pk is None:
             row.submission = submission
-            row.full_clean(exclude=["submission", "uploaded_by"])
-            row.save()
+            row.full_clean(exclude=["submission", "uploaded_by"], validate_unique=False, validate_constraints=False)
+            row.save(force_insert=True)
         else:
             row.submission = submission

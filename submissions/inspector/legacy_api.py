@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.context import client_ip
 from injaaz.csrf import answers_json
-from jobs.models import Job
 from jobs.selectors import JobStatusRow, job_download_url, job_latest_for_submission, job_status_get
 from jobs.store import FILE_FIELDS, job_document
 from jobs.views import not_modified
@@ -156,8 +155,17 @@ class PhotoCollector:
     def __init__(self, request: HttpRequest, client_key: str) -> None:
         self.request = request
         self.stored_now: list[UploadedFile] = []
-        # A retried request names the photos its first attempt already claimed.
-        self.replay_of = replay_target(request.user, client_key)
+        self.client_key = client_key
+
+    @cached_property
+    def replay_of(self) -> Submission | None:
+        """The submission this key already created: a retried request names the photos its first
+        attempt claimed. Looked up once, and only for a request that names photos (issue 17)."""
+        return replay_target(self.request.user, self.client_key)
+
+    def replay_of_for(self, data: dict[str, str]) -> Submission | None:
+        """``replay_of`` when the form ``data`` names photos (only they need it), else ``None``."""
+        return self.replay_of if any(value for key, value in data.items() if key.endswith(PHOTO_IDS)) else None
 
     def from_reference(self, reference: Any) -> UploadedFile:
         url = _url_of(reference)
@@ -271,15 +279,18 @@ def _submit(request: HttpRequest, draft: Any, client_key: str, collector: PhotoC
     return outcome
 
 
-def _job_of(submission: Submission) -> Job | None:
-    return job_latest_for_submission(submission_id=submission.submission_id)
+def _job_id_of(submission: Submission) -> str | None:
+    if submission.report_job_id is not None:  # just created: known, not read back
+        return submission.report_job_id
+    job = job_latest_for_submission(submission_id=submission.submission_id)  # a replay
+    return job.job_id if job else None
 
 
 def _job_fields(submission: Submission) -> dict[str, Any]:
-    job = _job_of(submission)
+    job_id = _job_id_of(submission)
     return {
-        "job_id": job.job_id if job else None,
-        "job_status_url": reverse(f"{submission.module}:status", args=[job.job_id]) if job else None,
+        "job_id": job_id,
+        "job_status_url": reverse(f"{submission.module}:status", args=[job_id]) if job_id else None,
     }
 
 
@@ -365,7 +376,7 @@ def _check_and_submit(
                 data[f"{items.prefix}-{index}-{key}"] = value
             photos = parsed.item_photos[index] if index < len(parsed.item_photos) else []
             data[f"{items.prefix}-{index}-{PHOTO_IDS}"] = _photo_ids(photos)
-    form, formset = module_forms(declared, data, user=request.user, replay_of=collector.replay_of)
+    form, formset = module_forms(declared, data, user=request.user, replay_of=collector.replay_of_for(data))
     _check(form, formset, items_name=names.items, names=names.fields, item_name=names.item)
     draft = draft_from_forms(form, formset, base_url=base_url(request), photos=own_photos)
     return _submit(request, draft, client_key, collector)
@@ -539,11 +550,11 @@ def hvac_submit(request: HttpRequest) -> HttpResponse:
     files ``item_{i}_photo`` → ``{"status":"queued","job_id","submission_id","items"}``."""
     outcome, _ = multipart_adapter(request, declaration(Module.HVAC_MEP))
     submission = outcome.submission
-    job = _job_of(submission)
+    job_id = _job_id_of(submission)
     return JsonResponse(
         {
             "status": "queued",
-            "job_id": job.job_id if job else None,
+            "job_id": job_id,
             "submission_id": submission.submission_id,
             "items": len(submission.form_data.get("items", [])),
         }
@@ -566,11 +577,11 @@ def civil_submit(request: HttpRequest) -> HttpResponse:
     → ``{"status":"queued","job_id","submission_id","files":[{field, saved, url, is_cloud}]}``."""
     outcome, files = multipart_adapter(request, declaration(Module.CIVIL))
     submission = outcome.submission
-    job = _job_of(submission)
+    job_id = _job_id_of(submission)
     return JsonResponse(
         {
             "status": "queued",
-            "job_id": job.job_id if job else None,
+            "job_id": job_id,
             "submission_id": submission.submission_id,
             "files": files,
         }
@@ -598,9 +609,9 @@ def civil_dropdowns(request: HttpRequest) -> HttpResponse:
 def cleaning_submit(request: HttpRequest) -> HttpResponse:
     """The flat JSON of the cleaning form → **202** ``{"status":"queued","job_id","submission_id"}``."""
     submission = json_adapter(request, declaration(Module.CLEANING), empty_refused=True).submission
-    job = _job_of(submission)
+    job_id = _job_id_of(submission)
     return JsonResponse(
-        {"status": "queued", "job_id": job.job_id if job else None, "submission_id": submission.submission_id},
+        {"status": "queued", "job_id": job_id, "submission_id": submission.submission_id},
         status=202,
     )
 

@@ -3,13 +3,14 @@
 Both the browser forms and the legacy JSON routes end here, so they share idempotency and
 the storage failure handling:
 
-1. The client key is looked up first: the same key with the same content is a replay (the
-   existing submission is answered again, nothing is written); with other content, or from
-   another user, a ``SubmissionConflictError`` (HTTP 409).
-2. Signatures are put in storage (photos are already there, waiting). If the storage fails,
+1. Signatures are put in storage (photos are already there, waiting). If the storage fails,
    ``StorageFailedError`` is raised and nothing is written: the inspector submits again.
-3. ``submission_create`` writes the submission, claims the photos, writes the signature rows and
+2. ``submission_create`` writes the submission, claims the photos, writes the signature rows and
    the audit row in one transaction. If it fails, the signatures just stored are removed again.
+3. The client key is unique in the database, so a key used before makes that transaction fail
+   (nothing is written) and only then is it looked up: the same key with the same content is a
+   replay (the existing submission is answered again); with other content, or from another
+   user, a ``SubmissionConflictError`` (HTTP 409). A new key, the common case, costs no look-up.
 """
 
 from __future__ import annotations
@@ -76,10 +77,6 @@ def _replay(existing: Submission, *, actor: Any, digest: str) -> SubmitOutcome:
 def inspection_submit(*, actor: Any, draft: Draft, client_key: str | None, submitted_by_ip: str = "") -> SubmitOutcome:
     """Create the submission for ``draft`` (see the module docstring for the steps)."""
     digest = content_hash(draft.content())
-    if client_key:
-        existing = submission_for_client_key(client_key)
-        if existing is not None:
-            return _replay(existing, actor=actor, digest=digest)
     stored: list[str] = []
     try:
         signature_rows: dict[str, UploadedFile | None] = {}

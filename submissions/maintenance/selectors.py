@@ -3,17 +3,12 @@
 The middleware asks on every request, so it reads ``maintenance_state_cached``: the row is read
 at most once per ``INJAAZ_MAINTENANCE_CACHE_SECONDS`` in each process, and the services clear
 the cache when they change the state in this process. Another process sees a change within
-that lifetime (the price of not querying on every request; docs/MIGRATION_COMMANDS.md).
+that lifetime (the price of not querying on every request; docs/LEGACY_STORE.md).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
-
-from django.conf import settings
-
+from injaaz.process_cache import ProcessCache
 from submissions.maintenance.models import SINGLETON_ID, MaintenanceState
 
 
@@ -22,31 +17,14 @@ def maintenance_state_get() -> MaintenanceState:
     return MaintenanceState.objects.filter(id=SINGLETON_ID).first() or MaintenanceState(id=SINGLETON_ID)
 
 
-@dataclass(frozen=True)
-class _Cached:
-    state: MaintenanceState
-    expires: float  # time.monotonic()
-
-
-_lock = threading.Lock()
-_cached: _Cached | None = None
+_cached = ProcessCache(load=maintenance_state_get, seconds_setting="INJAAZ_MAINTENANCE_CACHE_SECONDS")
 
 
 def maintenance_state_cached() -> MaintenanceState:
     """The state as read at most ``INJAAZ_MAINTENANCE_CACHE_SECONDS`` ago in this process."""
-    global _cached
-    now = time.monotonic()
-    cached = _cached
-    if cached is not None and now < cached.expires:
-        return cached.state
-    state = maintenance_state_get()
-    with _lock:
-        _cached = _Cached(state, now + settings.INJAAZ_MAINTENANCE_CACHE_SECONDS)
-    return state
+    return _cached.get()
 
 
 def maintenance_cache_clear() -> None:
     """Forget the cached state: the next request reads the row again."""
-    global _cached
-    with _lock:
-        _cached = None
+    _cached.clear()
