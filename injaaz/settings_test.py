@@ -7,6 +7,9 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-for-the-suite-0123456789abcdefghijklmnop")
 os.environ.setdefault("INJAAZ_HTTPS", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# One warm connection per process: some tests fork fifty processes at once, and each keeps a pool
+# (PostgreSQL allows 100 connections by default).
+os.environ.setdefault("INJAAZ_DB_POOL_MIN_SIZE", "1")
 
 from injaaz.settings import *  # noqa: F403
 from injaaz.settings import BASE_DIR
