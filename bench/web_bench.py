@@ -239,6 +239,9 @@ def main() -> None:
         raise SystemExit("DATABASE_URL must name a PostgreSQL database the bench may fill")
 
     job_id, user_id, cookies = prepare()
+    from tests.inspection_helpers import signature_data_url
+
+    SUBMIT_BODY["tech_signature"] = signature_data_url()  # the technician's signature is required
     from django.db import connections
 
     connections.close_all()
