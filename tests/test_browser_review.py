@@ -77,6 +77,7 @@ def test_one_report_through_every_stage(browser: Any, live_server: Any, make_use
     author.select_option("select[name='items-0-asset']", "HVAC")
     author.select_option("select[name='items-0-system']", "Chiller Evaporator")
     author.select_option("select[name='items-0-description']", "Chiller")
+    draw_signature(author, "tech_signature")  # required on every module (issue 13)
     author.click("form[data-inspection-form] button[type=submit]")
     author.wait_for_url(re.compile(r".*/submissions/sub_[0-9a-f]{12}/$"))
     submission = Submission.objects.get(submission_id=author.url.rstrip("/").rsplit("/", 1)[1])
@@ -128,5 +129,6 @@ def test_one_report_through_every_stage(browser: Any, live_server: Any, make_use
     assert "Version 2" in text
     for signer in ("Omar Ops", "Bilal Business", "Priya Procurement", "Grace General"):
         assert signer in text, signer
-    assert len(page.images) == 4
+    # The four approvals and the technician's signature (now required; WeasyPrint shares the resources).
+    assert len(page.images) == 5
     assert errors == [], f"JavaScript errors: {errors}"
