@@ -43,7 +43,7 @@ def test_sigterm_lets_the_job_in_progress_finish_then_the_worker_exits(
 ) -> None:
     submission = hanging_job(inspector, control, "sub_00000000f001")
     worker = start_worker("--reap-interval", "0", "--stop-grace", "60")
-    wait_for(lambda: (control / "hanging").exists(), what="the worker to be mid-job")
+    wait_for(lambda: (control / "hanging").exists(), timeout=180, what="the worker to be mid-job")
 
     worker.send_signal(signal.SIGTERM)
     time.sleep(1)
@@ -61,7 +61,7 @@ def test_a_job_outlasting_the_grace_period_is_given_back_and_another_worker_fini
 ) -> None:
     submission = hanging_job(inspector, control, "sub_00000000f002")
     worker = start_worker("--reap-interval", "0", "--stop-grace", "0.5")
-    wait_for(lambda: (control / "hanging").exists(), what="the worker to be mid-job")
+    wait_for(lambda: (control / "hanging").exists(), timeout=180, what="the worker to be mid-job")
     assert job_of(submission.submission_id).status == "running"
 
     started = time.monotonic()
@@ -89,7 +89,7 @@ def test_a_second_sigterm_gives_the_job_back_at_once(
 ) -> None:
     submission = hanging_job(inspector, control, "sub_00000000f003")
     worker = start_worker("--reap-interval", "0", "--stop-grace", "600")
-    wait_for(lambda: (control / "hanging").exists(), what="the worker to be mid-job")
+    wait_for(lambda: (control / "hanging").exists(), timeout=180, what="the worker to be mid-job")
 
     worker.send_signal(signal.SIGTERM)
     time.sleep(0.5)
