@@ -358,23 +358,16 @@ def review_send_back(
 ) -> ReviewDecision:
     """Return the report to its author for changes (comment required). After the author's
     resubmit it re-enters at this stage."""
-    _require_database_phase()
-    comment = _clean_text(comment, limit=COMMENT_MAX_LENGTH, what="comment saying what to change", required=True)
-    review = _locked_review(submission)
-    chosen = _slot_for(actor, submission, review, slot)
-    _check_version(review, expected_version)
-    decision = _decision_write(
+    return _decide_for_author(
         actor=actor,
         submission=submission,
-        review=review,
-        slot=chosen,
-        stage=review.stage,
+        expected_version=expected_version,
+        slot=slot,
         kind=DecisionKind.SEND_BACK,
-        comment=comment,
+        text=comment,
+        what="comment saying what to change",
+        state=ReviewState.CHANGES_REQUESTED,
     )
-    _review_move(review, state=ReviewState.CHANGES_REQUESTED, stage=review.stage)
-    notifications.author_told_on_commit(submission=submission, decision=decision)
-    return decision
 
 
 @storage_atomic
@@ -382,8 +375,33 @@ def review_reject(
     *, actor: Any, submission: Submission, expected_version: int, reason: str, slot: ReviewSlot | None = None
 ) -> ReviewDecision:
     """Reject the report (reason required). Terminal: only staff can reopen it."""
+    return _decide_for_author(
+        actor=actor,
+        submission=submission,
+        expected_version=expected_version,
+        slot=slot,
+        kind=DecisionKind.REJECT,
+        text=reason,
+        what="reason",
+        state=ReviewState.REJECTED,
+    )
+
+
+def _decide_for_author(
+    *,
+    actor: Any,
+    submission: Submission,
+    expected_version: int,
+    slot: ReviewSlot | None,
+    kind: str,
+    text: str,
+    what: str,
+    state: str,
+) -> ReviewDecision:
+    """A decision that stops the report at its stage and tells its author (send back, reject);
+    ``text`` (the comment or the reason, named ``what`` in errors) is required."""
     _require_database_phase()
-    reason = _clean_text(reason, limit=COMMENT_MAX_LENGTH, what="reason", required=True)
+    comment = _clean_text(text, limit=COMMENT_MAX_LENGTH, what=what, required=True)
     review = _locked_review(submission)
     chosen = _slot_for(actor, submission, review, slot)
     _check_version(review, expected_version)
@@ -393,10 +411,10 @@ def review_reject(
         review=review,
         slot=chosen,
         stage=review.stage,
-        kind=DecisionKind.REJECT,
-        comment=reason,
+        kind=kind,
+        comment=comment,
     )
-    _review_move(review, state=ReviewState.REJECTED, stage=review.stage)
+    _review_move(review, state=state, stage=review.stage)
     notifications.author_told_on_commit(submission=submission, decision=decision)
     return decision
 
