@@ -26,6 +26,7 @@ from submissions.legacy.records import (
 )
 from submissions.modules.registry import declaration, declaration_or_none, is_declared
 from submissions.modules.types import DOCUMENT_MACHINERY_KEYS, ModuleDeclaration
+from submissions.modules.types import form_text as text
 
 # The shape each historical document is in, and its module (each module's declaration names
 # the shape Injaaz writes and the older ones it reads: ``DocumentShape.written``/``read``).
@@ -50,19 +51,6 @@ _CLEANING_MARKERS = ("client_name", "date_of_visit", "project_name", "site_addre
 
 
 # --- Scalars ----------------------------------------------------------------------------------
-
-
-def text(value: Any) -> str:
-    """A form value as the string it was typed (the old app stored values as strings)."""
-    if isinstance(value, str):  # first: nearly every value is one
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:

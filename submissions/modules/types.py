@@ -282,11 +282,11 @@ class ModuleDeclaration:
         ``read_keys``). A visit date that is not YYYY-MM-DD is left empty (and said in ``warnings``)."""
         site_name = ""
         for key in self.site_name_keys:
-            value = _text(self._read(fields, key))
+            value = form_text(self._read(fields, key))
             if value:
                 site_name = value
                 break
-        raw = _text(self._read(fields, self.visit_date_key))
+        raw = form_text(self._read(fields, self.visit_date_key))
         visit_date = None
         if raw:
             if _DATE_RE.fullmatch(raw):
@@ -325,8 +325,9 @@ class ModuleDeclaration:
         return next((key for key in declared.keys if fields.get(key) not in (None, "")), self.visit_date_key)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
+def form_text(value: Any) -> str:
+    """A form value as the string it was typed (the old app stored values as strings)."""
+    if isinstance(value, str):  # first: nearly every value is one
         return value.strip()
     if value is None:
         return ""
