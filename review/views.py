@@ -50,6 +50,7 @@ from review.services import (
 )
 from submissions.inspector.display import document_display
 from submissions.models import Submission
+from submissions.modules.registry import declarations
 from submissions.router import phase_plan
 from submissions.selectors import can_view_submission
 
@@ -273,8 +274,12 @@ def review_version(request: HttpRequest, submission_id: str, number: int) -> Htt
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page, with a reviewer's "To review" counts per stage."""
+    """The home page: a link to every declared module's form, and a reviewer's "To review" counts per stage."""
     counts = []
     if request.user.is_authenticated and phase_plan().writes_database:
         counts = review_stage_counts(user=request.user)
-    return render(request, "home.html", {"review_counts": counts, "is_reviewer": bool(counts)})
+    return render(
+        request,
+        "home.html",
+        {"modules": declarations(), "review_counts": counts, "is_reviewer": bool(counts)},
+    )

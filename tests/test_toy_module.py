@@ -124,7 +124,8 @@ def _pdf_text(data: bytes) -> str:
 def test_a_module_declared_only_in_a_test_works_end_to_end(
     toy: ModuleDeclaration, client_in: Client, staff_user: Any
 ) -> None:
-    # The form renders from the declaration.
+    # The home page links to its form, the form renders from the declaration.
+    assert '<a href="/pool-check/form">New swimming pool check</a>' in client_in.get("/").content.decode()
     page = client_in.get("/pool-check/form")
     assert page.status_code == 200
     html = page.content.decode()

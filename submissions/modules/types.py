@@ -235,6 +235,13 @@ class ModuleDeclaration:
     # --- reading -------------------------------------------------------------------------
 
     @property
+    def title_in_sentence(self) -> str:
+        """The title inside a sentence ("New civil works report"): an initial capital is lowered,
+        unless the first word is an acronym ("New HVAC & MEP inspection")."""
+        first_word = self.title.split(" ", 1)[0]
+        return self.title if first_word.isupper() else self.title[:1].lower() + self.title[1:]
+
+    @property
     def fields(self) -> tuple[Field, ...]:
         """The header fields (not the items'), in form order."""
         return tuple(f for section in self.sections for f in section.fields)
