@@ -429,6 +429,14 @@ def review_reopen(*, actor: Any, submission: Submission, comment: str) -> Review
     review = _locked_review(submission)
     if review.state != ReviewState.REJECTED:
         raise ReviewStateError("Only a rejected report can be reopened.")
+    return _review_reenter(actor=actor, submission=submission, review=review, kind=DecisionKind.REOPEN, comment=comment)
+
+
+def _review_reenter(
+    *, actor: Any, submission: Submission, review: SubmissionReview, kind: str, comment: str
+) -> ReviewDecision:
+    """A new round at the report's stage (a reopen, a resubmit): the decision, the move back into
+    review, and the e-mail to the stage's reviewers."""
     review.round += 1
     decision = _decision_write(
         actor=actor,
@@ -436,7 +444,7 @@ def review_reopen(*, actor: Any, submission: Submission, comment: str) -> Review
         review=review,
         slot=None,
         stage=review.stage,
-        kind=DecisionKind.REOPEN,
+        kind=kind,
         comment=comment,
     )
     _review_move(review, state=ReviewState.IN_REVIEW, stage=review.stage)
@@ -567,17 +575,6 @@ def review_resubmit(
             site_name=site_name,
             visit_date=visit_date,
         )
-    review.round += 1
-    decision = _decision_write(
-        actor=actor,
-        submission=submission,
-        review=review,
-        slot=None,
-        stage=review.stage,
-        kind=DecisionKind.RESUBMIT,
-        comment=comment,
+    return _review_reenter(
+        actor=actor, submission=submission, review=review, kind=DecisionKind.RESUBMIT, comment=comment
     )
-    _review_move(review, state=ReviewState.IN_REVIEW, stage=review.stage)
-    if review.stage is not None:
-        notifications.stage_reached_on_commit(submission=submission, stage=review.stage)
-    return decision
