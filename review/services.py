@@ -10,7 +10,6 @@ when). ``uq_review_decisions_slot_round`` backs that up in the database itself.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +30,7 @@ from review.models import (
 )
 from review.selectors import stage_first, stage_next, user_slots
 from submissions.models import FileType, Submission, UploadedFile
+from submissions.modules.registry import declaration_or_none
 from submissions.router import phase_plan, storage_atomic, submission_save
 from submissions.uploads import UploadRejectedError, data_url_decode, image_store, stored_files_discard
 
@@ -463,8 +463,6 @@ def _version_add(
     review: SubmissionReview,
     form_data: dict[str, Any],
     reason: str,
-    site_name: str | None,
-    visit_date: dt.date | None,
 ) -> SubmissionVersion:
     """Keep the current document as a version (version 1 is written the first time), then make
     ``form_data`` the submission's document as the next version. Files a version no longer
@@ -490,10 +488,11 @@ def _version_add(
         reason=reason,
     )
     submission.form_data = form_data
-    if site_name is not None:
+    # The columns follow the edited document by the module's one rule, as submission_create's do.
+    declared = declaration_or_none(submission.module)
+    if declared is not None:
+        site_name, submission.visit_date = declared.document_columns(form_data)
         submission.site_name = site_name[:200]
-    if visit_date is not None:
-        submission.visit_date = visit_date
     submission.full_clean()
     submission_save(submission)
     audit_record(
@@ -514,8 +513,6 @@ def submission_revise(
     expected_version: int,
     form_data: dict[str, Any],
     reason: str,
-    site_name: str | None = None,
-    visit_date: dt.date | None = None,
 ) -> SubmissionVersion:
     """A reviewer who may act at the report's stage (or staff) edits it: a new version, same stage."""
     _require_database_phase()
@@ -533,8 +530,6 @@ def submission_revise(
         review=review,
         form_data=form_data,
         reason=reason,
-        site_name=site_name,
-        visit_date=visit_date,
     )
     _review_move(review, state=review.state, stage=review.stage)
     return version
@@ -552,8 +547,6 @@ def review_resubmit(
     expected_version: int,
     form_data: dict[str, Any] | None,
     comment: str = "",
-    site_name: str | None = None,
-    visit_date: dt.date | None = None,
 ) -> ReviewDecision:
     """The author's answer to a send-back: their edit (a new version; ``None``: no change) goes
     back to the stage that sent it back, whose slots decide again (a new round)."""
@@ -572,8 +565,6 @@ def review_resubmit(
             review=review,
             form_data=form_data,
             reason=comment or "Changes after send-back",
-            site_name=site_name,
-            visit_date=visit_date,
         )
     return _review_reenter(
         actor=actor, submission=submission, review=review, kind=DecisionKind.RESUBMIT, comment=comment
