@@ -358,3 +358,19 @@ def test_a_submission_reads_on_a_360_px_phone_for_the_inspector_and_the_admin(pa
     assert block.evaluate(NO_OVERFLOW) and block.bounding_box()["width"] <= 360
     if os.environ.get("INJAAZ_SCREENSHOTS"):
         page.screenshot(path=os.environ["INJAAZ_SCREENSHOTS"] + "/admin-360.png", full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_forms_fit_a_360_px_phone_empty_and_after_a_refused_submit(page: Any) -> None:
+    """A fieldset's default min-width is its content's, so a long select option or the photo picker
+    widened HVAC items and Civil rows past the screen (397 px on a 360 px phone)."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page)
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    for prefix in ("hvac-mep", "civil", "cleaning"):
+        page.goto(page.base_url + f"/{prefix}/form")
+        assert page.evaluate(fits), prefix
+        page.locator("form[method=post][enctype] button[type=submit]").last.click()
+        page.wait_for_load_state("load")
+        assert page.locator(".error").count() > 0, prefix  # refused: the errors are on the page
+        assert page.evaluate(fits), f"{prefix} after a refused submit"
