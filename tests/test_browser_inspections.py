@@ -56,6 +56,11 @@ def page(browser: Any, live_server: Any, make_user: Any) -> Iterator[Any]:
     try:
         yield page
     finally:
+        # Leave the page first and let the live server finish what it was answering (a status
+        # poll, a photo): closing the context mid-request can leave the server thread inside a
+        # transaction, and on SQLite's shared in-memory test database that locks every later test.
+        page.goto("about:blank")
+        page.wait_for_timeout(500)
         context.close()
     assert errors == [], f"JavaScript errors: {errors}"
 
