@@ -152,3 +152,15 @@ class ControlledStorage(FileSystemStorage):
                 while hang.exists() and time.monotonic() < deadline:
                     time.sleep(0.1)
         return super()._save(name, content)  # type: ignore[misc]
+
+
+def imported_done_job(actor: Any, submission_id: str, *, excel_url: str, pdf_url: str) -> Any:
+    """An HVAC submission whose job is done with the report links the old app wrote (as imported)."""
+    from jobs.models import Job
+    from submissions.services import submission_create
+
+    submission = submission_create(
+        actor=actor, module="hvac_mep", form_data=hvac_document(submission_id, items=0), submission_id=submission_id
+    )
+    Job.objects.filter(submission=submission).update(status="done", progress=100, excel_url=excel_url, pdf_url=pdf_url)
+    return Job.objects.get(submission=submission)

@@ -20,7 +20,7 @@ from audit.models import AuditLog
 from jobs.models import Job
 from jobs.services import report_job_run
 from submissions.services import submission_create
-from tests.jobs_support import hvac_document
+from tests.jobs_support import hvac_document, imported_done_job
 
 pytestmark = pytest.mark.django_db
 
@@ -153,16 +153,9 @@ def test_only_the_jobs_own_report_names_are_served(done_job: Job, inspector: Any
 
 
 def test_a_legacy_jobs_reports_are_served_from_the_legacy_folder(inspector: Any, settings: Any) -> None:
-    submission = submission_create(
-        actor=inspector,
-        module="hvac_mep",
-        form_data=hvac_document("sub_0000000d0003", items=0),
-        submission_id="sub_0000000d0003",
-    )
-    job = Job.objects.get(submission=submission)
-    Job.objects.filter(pk=job.pk).update(
-        status="done",
-        progress=100,
+    job = imported_done_job(
+        inspector,
+        "sub_0000000d0003",
         excel_url="http://127.0.0.1:5000/generated/HVAC_MEP_Site_20251201_101010.xlsx",
         pdf_url="http://127.0.0.1:5000/generated/HVAC_MEP_Site_20251201_101011.pdf",
     )
@@ -190,16 +183,9 @@ def test_a_legacy_report_url_with_an_encoded_slash_answers_everywhere(
 ) -> None:
     """An imported job whose report URL holds ``%2F``: the pages and status routes answer as usual
     and the link serves the file it names if the legacy folder holds it, else 404."""
-    submission = submission_create(
-        actor=inspector,
-        module="hvac_mep",
-        form_data=hvac_document("sub_0000000d0005", items=0),
-        submission_id="sub_0000000d0005",
-    )
-    job = Job.objects.get(submission=submission)
-    Job.objects.filter(pk=job.pk).update(
-        status="done",
-        progress=100,
+    job = imported_done_job(
+        inspector,
+        "sub_0000000d0005",
         excel_url="http://h/generated/a%2Fb.xlsx",
         pdf_url="http://h/generated/..%2F..%2Fetc%2Fpasswd%00.pdf",
     )

@@ -25,14 +25,13 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditLog
-from jobs.models import Job, JobStatus
+from jobs.models import JobStatus
 from jobs.store import LegacyJobStore
 from submissions.legacy.files import read_json_file
 from submissions.legacy.records import LegacyFormatError
 from submissions.models import Submission
-from submissions.services import submission_create
 from tests.import_helpers import import_tree, run, sample_tree
-from tests.jobs_support import hvac_document
+from tests.jobs_support import imported_done_job
 from tests.legacy_store_helpers import legacy_dir
 
 __all__ = ["legacy_dir"]
@@ -207,16 +206,9 @@ def test_the_reaper_lists_unfinished_job_files_past_a_pipe_and_a_loop(legacy_dir
 
 @pytest.mark.django_db
 def test_a_legacy_report_that_is_a_loop_or_a_pipe_is_missing_not_an_error(inspector: Any, legacy_dir: Path) -> None:
-    submission = submission_create(
-        actor=inspector,
-        module="hvac_mep",
-        form_data=hvac_document("sub_0000000d0007", items=0),
-        submission_id="sub_0000000d0007",
-    )
-    job = Job.objects.get(submission=submission)
-    Job.objects.filter(pk=job.pk).update(
-        status="done",
-        progress=100,
+    job = imported_done_job(
+        inspector,
+        "sub_0000000d0007",
         excel_url="http://127.0.0.1:5000/generated/HVAC_MEP_Site_20251201_101010.xlsx",
         pdf_url="http://127.0.0.1:5000/generated/HVAC_MEP_Site_20251201_101011.pdf",
     )
